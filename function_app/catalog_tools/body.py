@@ -1,0 +1,32 @@
+"""Reading a JSON object body with clear 4xx errors (415 wrong content type, 400 not JSON / not an object)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+
+from .errors import ApiError
+
+
+def _is_json_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media in ("", "application/json", "text/plain") or media.endswith("+json")
+
+
+async def read_json_object(request: Request) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "")
+    if not _is_json_type(content_type):
+        raise ApiError(415, "unsupported_media_type", f"send JSON with Content-Type: application/json "
+                       f"(got {content_type!r})")
+    raw = await request.body()
+    if not raw.strip():
+        raise ApiError(400, "empty_body", "the request body is empty; send a JSON object")
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ApiError(400, "invalid_json", f"the request body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_body", f"the request body must be a JSON object, not {type(body).__name__}")
+    return body

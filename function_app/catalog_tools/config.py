@@ -1,0 +1,40 @@
+"""Settings from environment variables (Azure app settings, `local.settings.json` Values, or a shell)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SHIPPED_CATALOG = Path(__file__).resolve().parent.parent / "data" / "products.jsonl"
+MAX_BODY_BYTES = 1_048_576  # the service's 1 MB request/response limit
+
+
+class Settings(BaseSettings):
+    """Every knob of the app. Names match the env vars case-insensitively (e.g. `TOOL_AUTH_DISABLED`)."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
+
+    # Auth: on by default. The seed README's switches turn it off per endpoint.
+    tool_auth_disabled: bool = False
+    score_auth_disabled: bool = False
+    tool_api_key: SecretStr | None = None
+    score_api_key: SecretStr | None = None
+
+    # Catalog and tool output.
+    catalog_path: Path = SHIPPED_CATALOG
+    tool_output_char_budget: int = Field(default=16_000, ge=1_000, le=900_000)
+
+    # In-memory trace store bounds.
+    trace_ttl_seconds: float = Field(default=6 * 3600, gt=0)
+    trace_max_traces: int = Field(default=100_000, ge=1)
+
+    # Grader weights (see grading.py for what each one does).
+    grader_prose_credit: float = Field(default=0.3, ge=0, le=1)
+    grader_no_tool_factor: float = Field(default=0.5, ge=0, le=1)
+    grader_free_tool_calls: int = Field(default=3, ge=1)
+    grader_extra_call_penalty: float = Field(default=0.05, ge=0, le=1)
+    grader_min_call_factor: float = Field(default=0.7, ge=0, le=1)
+
+    log_level: str = "INFO"

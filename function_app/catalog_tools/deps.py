@@ -1,0 +1,41 @@
+"""FastAPI dependencies: the app's settings, catalog and trace store, and the per-endpoint key checks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from .catalog import Catalog
+from .config import Settings
+from .security import check_key
+from .traces import TraceStore
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_catalog(request: Request) -> Catalog:
+    return request.app.state.catalog
+
+
+def get_store(request: Request) -> TraceStore:
+    return request.app.state.store
+
+
+def require_tool_key(request: Request) -> None:
+    s: Settings = request.app.state.settings
+    check_key(request, s.tool_auth_disabled, s.tool_api_key, "TOOL_AUTH_DISABLED", "TOOL_API_KEY")
+
+
+def require_score_key(request: Request) -> None:
+    s: Settings = request.app.state.settings
+    check_key(request, s.score_auth_disabled, s.score_api_key, "SCORE_AUTH_DISABLED", "SCORE_API_KEY")
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+StoreDep = Annotated[TraceStore, Depends(get_store)]
+ToolAuth = Annotated[None, Depends(require_tool_key)]
+ScoreAuth = Annotated[None, Depends(require_score_key)]

@@ -1,0 +1,170 @@
+"""The `search_catalog` tool: its argument model (whose JSON Schema *is* the tool's `parameters`) and its run.
+
+Every model mistake (arguments that are not JSON, wrong types, unknown fields or values) becomes an
+error payload the model can read and act on; nothing here raises for bad input.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .catalog import Catalog, Filters, SearchResult
+
+TOOL_NAME = "search_catalog"
+TOOL_DESCRIPTION = (
+    "Search the product catalog. Full-text `query` over product names, SKUs, categories, attributes and "
+    "descriptions (misspellings are corrected), narrowed by optional filters and ordered by `sort`. "
+    "Returns JSON with `items` (sku, name, category, price, rating, in_stock, attributes, description), "
+    "`total` matches and the `filters` applied."
+)
+TOP_K_MAX = 20
+
+
+class SearchArguments(BaseModel):
+    """Arguments of `search_catalog`. Omitted filters do not constrain the search."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str = Field(max_length=300, description="Words to look for, e.g. 'warm jacket' or a product name or "
+                                                    "SKU. Use an empty string to list by filters alone.")
+    category: str | None = Field(default=None, max_length=64, description="Only this category, e.g. 'jackets', "
+                                 "'boots', 'backpacks', 'tents', 'sleeping_bags', 'gloves', 'hats', 'base_layers', "
+                                 "'pants', 'fleece'.")
+    min_price: float | None = Field(default=None, ge=0, description="Lowest price, inclusive (USD).")
+    max_price: float | None = Field(default=None, ge=0, description="Highest price, inclusive (USD).")
+    in_stock: bool | None = Field(default=None, description="true: only products in stock.")
+    min_rating: float | None = Field(default=None, ge=0, le=5, description="Lowest average rating (0-5).")
+    waterproof: bool | None = Field(default=None, description="Only waterproof (true) or non-waterproof (false).")
+    min_warmth: Literal["light", "medium", "warm", "extra_warm"] | None = Field(
+        default=None, description="At least this warm: light < medium < warm < extra_warm.")
+    color: str | None = Field(default=None, max_length=32, description="Available in this colour, e.g. 'navy'.")
+    size: str | None = Field(default=None, max_length=16, description="Available in this size, e.g. 'M' or '10'.")
+    sort: Literal["relevance", "price_asc", "price_desc", "rating_desc"] = Field(
+        default="relevance", description="Order of results.")
+    top_k: int = Field(default=5, ge=1, le=TOP_K_MAX, description=f"How many results to return (1-{TOP_K_MAX}).")
+
+    @model_validator(mode="after")
+    def _price_range(self) -> SearchArguments:
+        if self.min_price is not None and self.max_price is not None and self.min_price > self.max_price:
+            raise ValueError("min_price must not be greater than max_price")
+        return self
+
+    def filters(self) -> Filters:
+        return Filters(category=self.category, min_price=self.min_price, max_price=self.max_price,
+                       in_stock=self.in_stock, min_rating=self.min_rating, waterproof=self.waterproof,
+                       min_warmth=self.min_warmth, color=self.color, size=self.size)
+
+
+def _simplify(schema: Any) -> Any:
+    """Tool-friendly JSON Schema: drop pydantic's titles and turn `X | None` into plain optional `X`."""
+    if isinstance(schema, dict):
+        out = {k: _simplify(v) for k, v in schema.items() if k != "title"}
+        any_of = out.get("anyOf")
+        if isinstance(any_of, list) and {"type": "null"} in any_of and len(any_of) == 2:
+            (other,) = [s for s in any_of if s != {"type": "null"}]
+            del out["anyOf"]
+            out = {**other, **out}
+            if out.get("default", 0) is None:
+                del out["default"]
+        return out
+    if isinstance(schema, list):
+        return [_simplify(v) for v in schema]
+    return schema
+
+
+def tool_parameters() -> dict[str, Any]:
+    """The tool's `parameters` JSON Schema, generated from `SearchArguments`."""
+    schema = _simplify(SearchArguments.model_json_schema())
+    schema.pop("description", None)
+    return schema
+
+
+def tool_definition() -> dict[str, Any]:
+    """The Chat-Completions function definition that dataset rows carry in `tools`."""
+    return {"type": "function",
+            "function": {"name": TOOL_NAME, "description": TOOL_DESCRIPTION, "parameters": tool_parameters()}}
+
+
+def error_output(kind: str, message: str, problems: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": kind, "message": message}
+    if problems:
+        body["problems"] = problems
+    body["hint"] = "Fix the arguments and call search_catalog again."
+    return body
+
+
+def parse_arguments(raw: Any) -> SearchArguments | dict[str, Any]:
+    """Arguments as a JSON string or an object -> `SearchArguments`, or an error payload for the model."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw) if raw.strip() else {}
+        except json.JSONDecodeError as exc:
+            return error_output("invalid_arguments", f"arguments are not valid JSON: {exc.msg} at position {exc.pos}")
+    if not isinstance(raw, dict):
+        return error_output("invalid_arguments", "arguments must be a JSON object")
+    try:
+        return SearchArguments.model_validate(raw)
+    except ValidationError as exc:
+        problems = [{"field": ".".join(str(p) for p in e["loc"]) or "arguments", "problem": e["msg"]}
+                    for e in exc.errors(include_url=False, include_context=False, include_input=False)]
+        return error_output("invalid_arguments", "some arguments are not valid", problems)
+
+
+def _unknown_values(args: SearchArguments, catalog: Catalog) -> list[dict[str, Any]]:
+    problems = []
+    checks = (("category", args.category, catalog.categories, str),
+              ("color", args.color, catalog.colors, str.lower),
+              ("size", args.size, catalog.sizes, str.upper))
+    for name, value, known, norm in checks:
+        if value is not None and norm(value) not in known:
+            problems.append({"field": name, "problem": f"unknown {name} {value!r}", "valid": list(known)})
+    return problems
+
+
+def _result_payload(args: SearchArguments, result: SearchResult, budget: int) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "query": args.query,
+        "terms": result.terms,
+        "match": result.match,
+        "filters": args.filters().applied(),
+        "sort": args.sort,
+        "total": result.total,
+        "returned": len(result.items),
+        "truncated": False,
+        "items": [p.public() for p in result.items],
+    }
+    if result.corrections:
+        payload["corrected"] = result.corrections
+    if result.ignored:
+        payload["ignored_words"] = result.ignored
+    if result.match == "any_term":
+        payload["note"] = "No product matches every word; showing products that match some of them."
+    # Keep the output inside its budget: drop descriptions first, then whole items from the end.
+    while len(json.dumps(payload, separators=(",", ":"))) > budget and payload["items"]:
+        payload["truncated"] = True
+        with_text = [i for i in payload["items"] if i.get("description")]
+        if with_text:
+            with_text[-1]["description"] = ""
+        else:
+            payload["items"].pop()
+        payload["returned"] = len(payload["items"])
+    if payload["truncated"]:
+        payload["note"] = ("Output shortened to fit the tool's size budget; narrow the search or lower top_k "
+                           "to see full descriptions.")
+    return payload
+
+
+def run_search(raw_arguments: Any, catalog: Catalog, budget: int) -> tuple[str, bool]:
+    """Run the tool on raw arguments; return (output JSON string, ok). Never raises for bad input."""
+    parsed = parse_arguments(raw_arguments)
+    if isinstance(parsed, dict):
+        return json.dumps(parsed, separators=(",", ":")), False
+    problems = _unknown_values(parsed, catalog)
+    if problems:
+        error = error_output("invalid_arguments", "some filter values are not in the catalog", problems)
+        return json.dumps(error, separators=(",", ":")), False
+    result = catalog.search(parsed.query, parsed.filters(), parsed.sort, parsed.top_k)
+    return json.dumps(_result_payload(parsed, result, budget), separators=(",", ":"), ensure_ascii=False), True

@@ -1,0 +1,63 @@
+"""Test helpers shared by several test files: settings, apps, and a real uvicorn server on loopback."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import uvicorn
+from catalog_tools.app import create_app
+from catalog_tools.catalog import Catalog
+from catalog_tools.config import SHIPPED_CATALOG, Settings
+from fastapi import FastAPI
+
+_CATALOG: Catalog | None = None
+
+
+def shipped_catalog() -> Catalog:
+    """The shipped catalog, indexed once per test session (it is read-only)."""
+    global _CATALOG
+    if _CATALOG is None:
+        _CATALOG = Catalog.from_path(SHIPPED_CATALOG)
+    return _CATALOG
+
+
+def open_settings(**overrides: Any) -> Settings:
+    """Settings with both auth switches off (as in the committed local.settings example)."""
+    values: dict[str, Any] = {"tool_auth_disabled": True, "score_auth_disabled": True}
+    values.update(overrides)
+    return Settings(**values)
+
+
+def make_app(**overrides: Any) -> FastAPI:
+    return create_app(open_settings(**overrides), catalog=shipped_catalog())
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(app: Any, port: int | None = None, timeout: float = 20.0) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on 127.0.0.1 in a background thread; yield its base URL."""
+    port = port or free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"uvicorn did not start on port {port}")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
