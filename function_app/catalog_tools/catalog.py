@@ -108,6 +108,11 @@ def _attribute_text(attrs: dict[str, Any]) -> str:
     return " ".join(words)
 
 
+def _exact_key(text: str) -> str:
+    """Name/SKU comparison key: "urban  PUFFER" and "Urban Puffer" are the same request."""
+    return " ".join(_words(text))
+
+
 def load_products(path: Path) -> list[Product]:
     """Read a catalog JSONL file; any bad line is a `CatalogError` naming the line."""
     try:
@@ -163,7 +168,8 @@ class Catalog:
         db.executescript(
             """
             CREATE TABLE products(id INTEGER PRIMARY KEY, category TEXT, price REAL, rating REAL,
-                                  in_stock INTEGER, waterproof INTEGER, warmth INTEGER, sku TEXT);
+                                  in_stock INTEGER, waterproof INTEGER, warmth INTEGER, sku TEXT,
+                                  exact TEXT, sku_key TEXT);
             CREATE TABLE colors(color TEXT, id INTEGER, PRIMARY KEY(color, id)) WITHOUT ROWID;
             CREATE TABLE sizes(size TEXT, id INTEGER, PRIMARY KEY(size, id)) WITHOUT ROWID;
             CREATE VIRTUAL TABLE fts USING fts5(sku, name, category, attrs, description,
@@ -177,7 +183,8 @@ class Catalog:
             waterproof = attrs.get("waterproof")
             rows.append((pid, p.category, p.price, p.rating, int(p.in_stock),
                          None if waterproof is None else int(bool(waterproof)),
-                         WARMTH_LEVELS.index(warmth) if warmth in WARMTH_LEVELS else None, p.sku))
+                         WARMTH_LEVELS.index(warmth) if warmth in WARMTH_LEVELS else None, p.sku,
+                         _exact_key(p.name), _exact_key(p.sku)))
             colors.extend((str(c).lower(), pid) for c in set(attrs.get("colors", [])))
             sizes.extend((str(s).upper(), pid) for s in set(attrs.get("sizes", [])))
             doc = (p.sku.replace("-", " "), p.name, p.category.replace("_", " "), _attribute_text(attrs),
@@ -187,7 +194,7 @@ class Catalog:
                 self._vocabulary.update(_words(part))
             for part in doc[1:]:
                 self._fuzzy_vocabulary.update(w for w in _words(part) if len(w) >= 4 and w.isalpha())
-        db.executemany("INSERT INTO products VALUES (?,?,?,?,?,?,?,?)", rows)
+        db.executemany("INSERT INTO products VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
         db.executemany("INSERT OR IGNORE INTO colors VALUES (?,?)", colors)
         db.executemany("INSERT OR IGNORE INTO sizes VALUES (?,?)", sizes)
         db.executemany("INSERT INTO fts(rowid, sku, name, category, attrs, description) VALUES (?,?,?,?,?,?)", docs)
@@ -265,13 +272,15 @@ class Catalog:
         return where, params
 
     _ORDER = {
-        "relevance": "score, rating DESC, price ASC, sku ASC",
+        # An exact name or SKU match comes first, then BM25 (lower is better in SQLite).
+        "relevance": "exact_hit DESC, score, rating DESC, price ASC, sku ASC",
         "price_asc": "price ASC, sku ASC",
         "price_desc": "price DESC, sku ASC",
         "rating_desc": "rating DESC, price ASC, sku ASC",
     }
 
-    def _run(self, match: str | None, filters: Filters, sort: str, top_k: int) -> tuple[list[int], int]:
+    def _run(self, match: str | None, filters: Filters, sort: str, top_k: int,
+             exact: str = "") -> tuple[list[int], int]:
         where, params = self._filter_sql(filters)
         if match is None:
             source, score = "products p", "0"
@@ -282,10 +291,10 @@ class Catalog:
         clause = (" WHERE " + " AND ".join(where)) if where else ""
         # Without query words "relevance" means best rated first.
         order = self._ORDER["rating_desc" if match is None and sort == "relevance" else sort]
-        sql = (f"SELECT id, COUNT(*) OVER () FROM (SELECT p.id, p.price, p.rating, p.sku, {score} AS score "
-               f"FROM {source}{clause}) ORDER BY {order} LIMIT ?")
+        sql = (f"SELECT id, COUNT(*) OVER () FROM (SELECT p.id, p.price, p.rating, p.sku, {score} AS score, "
+               f"(p.exact = ?1 OR p.sku_key = ?1) AS exact_hit FROM {source}{clause}) ORDER BY {order} LIMIT ?")
         with self._lock:
-            rows = self._db.execute(sql, [*params, top_k]).fetchall()
+            rows = self._db.execute(sql, [exact, *params, top_k]).fetchall()
         total = rows[0][1] if rows else 0
         return [r[0] for r in rows], total
 
@@ -300,9 +309,10 @@ class Catalog:
             ids, total = self._run(None, filters, sort, top_k)
             mode: Literal["all_terms", "any_term", "no_text"] = "no_text"
         else:
-            ids, total = self._run(" AND ".join(terms), filters, sort, top_k)
+            exact = _exact_key(query)
+            ids, total = self._run(" AND ".join(terms), filters, sort, top_k, exact)
             mode = "all_terms"
             if total == 0 and len(terms) > 1:
-                ids, total = self._run(" OR ".join(terms), filters, sort, top_k)
+                ids, total = self._run(" OR ".join(terms), filters, sort, top_k, exact)
                 mode = "any_term"
         return SearchResult([self.products[i] for i in ids], total, mode, shown, corrections, ignored)
