@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
+from fastapi import FastAPI
+
 from catalog_tools.app import create_app
 from catalog_tools.catalog import Catalog
 from catalog_tools.config import SHIPPED_CATALOG, Settings
-from fastapi import FastAPI
 
 _CATALOG: Catalog | None = None
 

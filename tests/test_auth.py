@@ -53,7 +53,6 @@ def test_switches_disable_auth_per_endpoint():
 def test_auth_is_on_by_default_and_fails_closed_without_keys(monkeypatch, caplog):
     from catalog_tools.app import create_app
     from catalog_tools.config import Settings
-
     from tests.support import shipped_catalog
 
     for name in ("TOOL_AUTH_DISABLED", "SCORE_AUTH_DISABLED", "TOOL_API_KEY", "SCORE_API_KEY"):

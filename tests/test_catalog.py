@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from catalog_tools.catalog import Catalog, CatalogError, Filters, load_products
 from catalog_tools.config import SHIPPED_CATALOG
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from catalog_tools.grading import Weights, answer_credit, extract_answer, grade, normalize, reference_of, tool_factor
 
 REF = "JKT-URB-009"

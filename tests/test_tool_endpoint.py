@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+
 from catalog_tools.search_tool import SearchArguments, tool_definition, tool_parameters
 
 URL = "/tool/search_catalog"

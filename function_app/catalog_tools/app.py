@@ -13,7 +13,7 @@ from .catalog import Catalog
 from .config import MAX_BODY_BYTES, Settings
 from .errors import ApiError, api_error_handler, http_error_handler, validation_error_handler
 from .middleware import RequestGuardMiddleware
-from .routes import grader, health, tool
+from .routes import grader, health, tool, traces
 from .traces import MemoryTraceStore, TraceStore
 
 log = logging.getLogger("catalog_tools")
@@ -44,6 +44,15 @@ def _configure_logging(level: str) -> None:
         package_log.addHandler(handler)
 
 
+def make_store(settings: Settings) -> TraceStore:
+    if settings.trace_store == "table":
+        from .table_traces import TableTraceStore  # imported only when used: keeps cold start small
+
+        return TableTraceStore(settings.table_connection_string(), settings.trace_table_name,
+                               settings.trace_store_timeout_seconds)
+    return MemoryTraceStore(settings.trace_ttl_seconds, settings.trace_max_traces)
+
+
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
                store: TraceStore | None = None) -> FastAPI:
     """Build the app. Everything not passed in comes from `Settings()` (environment variables)."""
@@ -53,10 +62,11 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     app = FastAPI(title="RFT catalog tool and grader", version=__version__, description=DESCRIPTION)
     app.state.settings = settings
     app.state.catalog = catalog or Catalog.from_path(settings.catalog_path)
-    app.state.store = store or MemoryTraceStore(settings.trace_ttl_seconds, settings.trace_max_traces)
+    app.state.store = store or make_store(settings)
     app.include_router(tool.router)
     app.include_router(grader.router)
     app.include_router(health.router)
+    app.include_router(traces.router)
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)

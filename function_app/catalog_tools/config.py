@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,6 +27,14 @@ class Settings(BaseSettings):
     catalog_path: Path = SHIPPED_CATALOG
     tool_output_char_budget: int = Field(default=16_000, ge=1_000, le=900_000)
 
+    # Trace store: "memory" (one process) or "table" (Azure Table Storage, shared by every instance).
+    trace_store: Literal["memory", "table"] = "memory"
+    trace_store_connection: SecretStr | None = None
+    azurewebjobsstorage: SecretStr | None = None  # the Function App's own storage, the fallback connection
+    trace_table_name: str = Field(default="rfttraces", pattern=r"^[A-Za-z][A-Za-z0-9]{2,62}$")
+    trace_store_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    trace_retention_hours: float = Field(default=48.0, gt=0)
+    trace_purge_schedule: str = "0 0 3 * * *"  # NCRONTAB: daily at 03:00 UTC
     # In-memory trace store bounds.
     trace_ttl_seconds: float = Field(default=6 * 3600, gt=0)
     trace_max_traces: int = Field(default=100_000, ge=1)
@@ -38,3 +47,10 @@ class Settings(BaseSettings):
     grader_min_call_factor: float = Field(default=0.7, ge=0, le=1)
 
     log_level: str = "INFO"
+
+    def table_connection_string(self) -> str:
+        """TRACE_STORE_CONNECTION, else AzureWebJobsStorage ("UseDevelopmentStorage=true" works with Azurite)."""
+        for secret in (self.trace_store_connection, self.azurewebjobsstorage):
+            if secret is not None and secret.get_secret_value().strip():
+                return secret.get_secret_value().strip()
+        raise ValueError("TRACE_STORE=table needs TRACE_STORE_CONNECTION or AzureWebJobsStorage")

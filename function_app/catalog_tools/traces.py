@@ -41,6 +41,8 @@ class TraceStore(Protocol):
 
     async def calls(self, trace_id: str) -> list[ToolCallRecord]: ...
 
+    async def purge_older_than(self, cutoff: float) -> int: ...
+
 
 class MemoryTraceStore:
     """Process-local store bounded by a TTL per trace and a maximum number of traces (oldest evicted first)."""
@@ -87,3 +89,16 @@ class MemoryTraceStore:
 
     async def calls(self, trace_id: str) -> list[ToolCallRecord]:
         return sorted(self._live(trace_id).values(), key=lambda c: (c.recorded_at, c.call_id))
+
+    async def purge_older_than(self, cutoff: float) -> int:
+        """Delete calls recorded (wall clock) before `cutoff`; return how many were deleted."""
+        deleted = 0
+        with self._lock:
+            for trace_id in list(self._traces):
+                calls = self._traces[trace_id][1]
+                for call_id in [c for c, rec in calls.items() if rec.recorded_at < cutoff]:
+                    del calls[call_id]
+                    deleted += 1
+                if not calls:
+                    del self._traces[trace_id]
+        return deleted
