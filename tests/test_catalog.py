@@ -121,3 +121,15 @@ def test_catalog_generator_is_reproducible(tmp_path):
     out = tmp_path / "products.jsonl"
     write_catalog(out)
     assert out.read_bytes() == SHIPPED_CATALOG.read_bytes()
+
+
+def test_a_long_query_is_interrupted_mid_flight():
+    from catalog_tools.catalog import Product, SearchTimeout
+
+    from rftkit.catalog_gen import generate_catalog
+
+    big = Catalog(Product.model_validate(p) for p in generate_catalog(20_000, seed=3))
+    full = big.search("jacket boots tent", top_k=20, time_budget=10.0)  # any_term fallback, thousands of rows
+    assert full.total > 1_000
+    with pytest.raises(SearchTimeout):
+        big.search("jacket boots tent", top_k=20, time_budget=0.0005)

@@ -167,3 +167,23 @@ def test_schema_is_generated_from_the_argument_model():
     assert params["properties"]["top_k"]["maximum"] == 20
     assert tool_definition()["function"]["parameters"] == params
     assert "title" not in json.dumps(params)
+
+
+def test_search_past_its_time_budget_answers_the_model(client, catalog):
+    from catalog_tools.search_tool import run_search
+
+    output, ok = run_search({"query": "jacket", "top_k": 5}, catalog, 16_000, time_budget=0.0)
+    out = json.loads(output)
+    assert not ok and out["error"] == "search_timeout" and "hint" in out
+    # the connection is answered, and the next search is unaffected
+    assert catalog.search("Urban Puffer", top_k=1, time_budget=5.0).items[0].sku == "JKT-URB-009"
+
+
+def test_time_budget_setting_reaches_the_tool():
+    from fastapi.testclient import TestClient
+
+    from tests.support import make_app
+
+    with TestClient(make_app(tool_time_budget_seconds=1e-9)) as c:
+        out = output_of(c.post(URL, json={"query": "warm jacket", "top_k": 5}))
+        assert out["error"] == "search_timeout"

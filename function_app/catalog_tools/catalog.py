@@ -13,6 +13,7 @@ import json
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,10 @@ _BM25_WEIGHTS = "10.0, 10.0, 3.0, 2.0, 1.0"
 
 class CatalogError(Exception):
     """The catalog file cannot be loaded (missing, not JSONL, or a product that breaks the format)."""
+
+
+class SearchTimeout(Exception):
+    """A search ran past its time budget and was interrupted."""
 
 
 class Product(BaseModel):
@@ -280,7 +285,7 @@ class Catalog:
     }
 
     def _run(self, match: str | None, filters: Filters, sort: str, top_k: int,
-             exact: str = "") -> tuple[list[int], int]:
+             exact: str = "", deadline: float | None = None) -> tuple[list[int], int]:
         where, params = self._filter_sql(filters)
         if match is None:
             source, score = "products p", "0"
@@ -293,26 +298,41 @@ class Catalog:
         order = self._ORDER["rating_desc" if match is None and sort == "relevance" else sort]
         sql = (f"SELECT id, COUNT(*) OVER () FROM (SELECT p.id, p.price, p.rating, p.sku, {score} AS score, "
                f"(p.exact = ?1 OR p.sku_key = ?1) AS exact_hit FROM {source}{clause}) ORDER BY {order} LIMIT ?")
+        if deadline is not None and time.perf_counter() > deadline:
+            raise SearchTimeout("the search ran past its time budget")
         with self._lock:
-            rows = self._db.execute(sql, [exact, *params, top_k]).fetchall()
+            if deadline is None:
+                rows = self._db.execute(sql, [exact, *params, top_k]).fetchall()
+            else:
+                # SQLite calls the handler every N VM steps; a non-zero answer interrupts the query.
+                self._db.set_progress_handler(lambda: int(time.perf_counter() > deadline), 1_000)
+                try:
+                    rows = self._db.execute(sql, [exact, *params, top_k]).fetchall()
+                except sqlite3.OperationalError as exc:
+                    if "interrupted" in str(exc):
+                        raise SearchTimeout("the search ran past its time budget") from exc
+                    raise
+                finally:
+                    self._db.set_progress_handler(None, 0)
         total = rows[0][1] if rows else 0
         return [r[0] for r in rows], total
 
     def search(self, query: str = "", filters: Filters | None = None, sort: str = "relevance",
-               top_k: int = 5) -> SearchResult:
+               top_k: int = 5, time_budget: float | None = None) -> SearchResult:
         """Rank products matching `query` (all words, else any word) within `filters`; `total` counts all matches."""
         if sort not in SORT_ORDERS:
             raise ValueError(f"unknown sort {sort!r}")
         filters = filters or Filters()
+        deadline = None if time_budget is None else time.perf_counter() + time_budget
         terms, shown, corrections, ignored = self._resolve_terms(query)
         if not terms:
-            ids, total = self._run(None, filters, sort, top_k)
+            ids, total = self._run(None, filters, sort, top_k, deadline=deadline)
             mode: Literal["all_terms", "any_term", "no_text"] = "no_text"
         else:
             exact = _exact_key(query)
-            ids, total = self._run(" AND ".join(terms), filters, sort, top_k, exact)
+            ids, total = self._run(" AND ".join(terms), filters, sort, top_k, exact, deadline)
             mode = "all_terms"
             if total == 0 and len(terms) > 1:
-                ids, total = self._run(" OR ".join(terms), filters, sort, top_k, exact)
+                ids, total = self._run(" OR ".join(terms), filters, sort, top_k, exact, deadline)
                 mode = "any_term"
         return SearchResult([self.products[i] for i in ids], total, mode, shown, corrections, ignored)

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     # Catalog and tool output.
     catalog_path: Path = SHIPPED_CATALOG
     tool_output_char_budget: int = Field(default=16_000, ge=1_000, le=900_000)
+    # Well under Azure's 230 s HTTP limit: past it the model gets an error output, not a hung call.
+    tool_time_budget_seconds: float = Field(default=10.0, gt=0, le=200)
 
     # Trace store: "memory" (one process) or "table" (Azure Table Storage, shared by every instance).
     trace_store: Literal["memory", "table"] = "memory"

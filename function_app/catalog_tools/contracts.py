@@ -59,8 +59,10 @@ class GraderDetails(BaseModel):
     tool_offered: bool
 
 
-class ExplainedGraderResponse(GraderResponse):
-    details: GraderDetails
+class ScoreResponse(GraderResponse):
+    """`/score`'s body: exactly `{"score": x}`; `details` is present only with `?explain=true`."""
+
+    details: GraderDetails | None = None
 
 
 class ErrorBody(BaseModel):

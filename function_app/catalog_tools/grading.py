@@ -132,8 +132,6 @@ def tools_offered(item: dict[str, Any]) -> bool:
 def reference_of(item: dict[str, Any]) -> str | None:
     """The usable reference answer of a row, or None."""
     ref = item.get("reference_answer")
-    if isinstance(ref, (int, float)) and not isinstance(ref, bool):
-        ref = str(ref)
     if isinstance(ref, str) and normalize(ref):
         return ref
     return None

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .catalog import Catalog, Filters, SearchResult
+from .catalog import Catalog, Filters, SearchResult, SearchTimeout
 
 TOOL_NAME = "search_catalog"
 TOOL_DESCRIPTION = (
@@ -157,7 +157,8 @@ def _result_payload(args: SearchArguments, result: SearchResult, budget: int) ->
     return payload
 
 
-def run_search(raw_arguments: Any, catalog: Catalog, budget: int) -> tuple[str, bool]:
+def run_search(raw_arguments: Any, catalog: Catalog, budget: int,
+               time_budget: float | None = None) -> tuple[str, bool]:
     """Run the tool on raw arguments; return (output JSON string, ok). Never raises for bad input."""
     parsed = parse_arguments(raw_arguments)
     if isinstance(parsed, dict):
@@ -166,5 +167,10 @@ def run_search(raw_arguments: Any, catalog: Catalog, budget: int) -> tuple[str, 
     if problems:
         error = error_output("invalid_arguments", "some filter values are not in the catalog", problems)
         return json.dumps(error, separators=(",", ":")), False
-    result = catalog.search(parsed.query, parsed.filters(), parsed.sort, parsed.top_k)
+    try:
+        result = catalog.search(parsed.query, parsed.filters(), parsed.sort, parsed.top_k, time_budget)
+    except SearchTimeout:
+        error = error_output("search_timeout", f"the search took longer than {time_budget} s and was stopped; "
+                             "use fewer words or more filters")
+        return json.dumps(error, separators=(",", ":")), False
     return json.dumps(_result_payload(parsed, result, budget), separators=(",", ":"), ensure_ascii=False), True

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ..body import read_json_object
-from ..contracts import GRADER_EXAMPLE, ErrorResponse, ExplainedGraderResponse, GraderResponse
+from ..contracts import GRADER_EXAMPLE, ErrorResponse, GraderResponse, ScoreResponse
 from ..deps import ScoreAuth, SettingsDep, StoreDep
 from ..errors import ApiError
 from ..grading import Weights, grade, reference_of, tools_offered
@@ -21,8 +21,14 @@ _REQUEST_DOC = {
         "required": True,
         "content": {"application/json": {
             "schema": {"type": "object", "required": ["sample", "item"],
-                       "properties": {"sample": {"type": "object"}, "item": {"type": "object"},
-                                      "trace_id": {"type": ["string", "null"]}}},
+                       "properties": {
+                           "sample": {"type": "object", "description": "The model's output: output_text, "
+                                      "output_json, output_tools, choices, output_reasoning_summary"},
+                           "item": {"type": "object", "required": ["reference_answer"],
+                                    "description": "The dataset row as the service normalizes it",
+                                    "properties": {"reference_answer": {"type": "string",
+                                                                        "pattern": "\\S"}}},
+                           "trace_id": {"anyOf": [{"type": "string"}, {"type": "null"}]}}},
             "examples": {"service": {"summary": "The shape the training service sends", "value": GRADER_EXAMPLE}},
         }},
     }
@@ -38,7 +44,7 @@ def _object(body: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 @router.post("/score", summary="The endpoint grader", openapi_extra=_REQUEST_DOC,
-             responses={200: {"model": ExplainedGraderResponse,
+             responses={200: {"model": ScoreResponse,
                               "description": "`{\"score\": x}`; `details` only with `explain=true`"},
                         **{s: {"model": ErrorResponse} for s in (400, 401, 413, 415, 422, 503)}},
              response_model=None)
@@ -69,5 +75,5 @@ async def score(request: Request, _: ScoreAuth, store: StoreDep, settings: Setti
         return JSONResponse(GraderResponse(score=result.score).model_dump())
     details = {"answer": result.answer, "answer_source": result.answer_source, "verdict": result.verdict,
                "reference": reference, "components": result.components, "tool_calls": calls, "tool_offered": offered}
-    return JSONResponse(ExplainedGraderResponse.model_validate({"score": result.score, "details": details})
+    return JSONResponse(ScoreResponse.model_validate({"score": result.score, "details": details})
                         .model_dump())

@@ -27,12 +27,18 @@ from ..traces import ARGUMENTS_KEEP_CHARS, ToolCallRecord, TraceStoreError
 router = APIRouter(tags=["tool"])
 log = logging.getLogger("catalog_tools.tool")
 
+# The direct form is any object that is not a wrapper (see contracts.is_wrapper); its fields are the tool's
+# arguments, and mistakes in them are answered in `output`, like the wrapper's.
+_DIRECT_FORM = {
+    "type": "object", "description": "Direct arguments of search_catalog (smoke tests), e.g. {\"query\": \"puffer\"}",
+    "not": {"anyOf": [{"required": ["arguments"]}, {"required": ["call_id"]},
+                      {"required": ["type"], "properties": {"type": {"const": "function_call"}}}]},
+}
 _REQUEST_DOC = {
     "requestBody": {
         "required": True,
         "content": {"application/json": {
-            "schema": {"oneOf": [FunctionCall.model_json_schema(), {"type": "object",
-                                  "description": "Direct arguments of search_catalog (smoke tests)."}]},
+            "schema": {"anyOf": [FunctionCall.model_json_schema(), _DIRECT_FORM]},
             "examples": {"wrapper": {"summary": "What the training service sends", "value": TOOL_WRAPPER_EXAMPLE},
                          "direct": {"summary": "Direct arguments (curl smoke test)", "value": TOOL_DIRECT_EXAMPLE}},
         }},
@@ -71,7 +77,8 @@ async def search_catalog(request: Request, _: ToolAuth, catalog: CatalogDep, sto
         output = json.dumps(error_output("unknown_tool", f"this endpoint serves {TOOL_NAME!r}, not {name!r}"))
         ok = False
     else:
-        output, ok = run_search(arguments, catalog, settings.tool_output_char_budget)
+        output, ok = run_search(arguments, catalog, settings.tool_output_char_budget,
+                                settings.tool_time_budget_seconds)
 
     if trace_id:
         raw = arguments if isinstance(arguments, str) else json.dumps(arguments)

@@ -15,7 +15,9 @@ router = APIRouter(tags=["traces"])
 
 
 @router.get("/traces/{trace_id:path}", summary="Tool calls recorded for a rollout",
-            responses={s: {"model": ErrorResponse} for s in (401, 503)})
+            responses={**{s: {"model": ErrorResponse} for s in (401, 503)},
+                       404: {"model": ErrorResponse, "description": "no route: a trace id with control characters "
+                             "(e.g. a newline) cannot be addressed in a URL path"}})
 async def get_trace(trace_id: str, _: ToolAuth, store: StoreDep) -> dict[str, Any]:
     try:
         calls = await store.calls(trace_id)
