@@ -125,7 +125,6 @@ def test_catalog_generator_is_reproducible(tmp_path):
 
 def test_a_long_query_is_interrupted_mid_flight():
     from catalog_tools.catalog import Product, SearchTimeout
-
     from rftkit.catalog_gen import generate_catalog
 
     big = Catalog(Product.model_validate(p) for p in generate_catalog(20_000, seed=3))
