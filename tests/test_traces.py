@@ -59,3 +59,22 @@ def test_parallel_calls_of_one_rollout_all_count():
         return await store.count("t")
 
     assert asyncio.run(go()) == 300
+
+
+def test_memory_stays_bounded_under_a_burst_of_distinct_traces():
+    import httpx
+
+    from tests.support import make_app
+
+    app = make_app(trace_max_traces=300, log_level="WARNING")
+
+    async def burst():
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://app") as c:
+            for i in range(1_500):
+                body = {"type": "function_call", "call_id": f"call_{i}", "name": "search_catalog",
+                        "arguments": '{"query":"puffer","top_k":1}', "trace_id": f"trace_{i}"}
+                assert (await c.post("/tool/search_catalog", json=body)).status_code == 200
+        store = app.state.store
+        return len(store), await store.count("trace_1499"), await store.count("trace_0")
+
+    assert asyncio.run(burst()) == (300, 1, 0)
