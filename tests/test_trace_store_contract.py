@@ -85,7 +85,7 @@ def test_hostile_keys_round_trip_without_collisions(store):
         return [(await store.count(k), [c.call_id for c in await store.calls(k)]) for k in HOSTILE]
 
     results = run(go())
-    for i, (key, (count, call_ids)) in enumerate(zip(HOSTILE, results)):
+    for i, (key, (count, call_ids)) in enumerate(zip(HOSTILE, results, strict=True)):
         assert count == 2 and call_ids == [key, f"call_{i}"], key
 
 

@@ -1,0 +1,131 @@
+"""`python -m rftkit grade`: run a job's grader locally on one answer, or on a JSONL of answers against the data."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+GRADER_HELP = "a grader JSON file, inline JSON, `job-a` (Job A's multi grader), or an endpoint grader URL"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("grade", help="run a grader locally on one answer or a JSONL of answers",
+                       description=__doc__)
+    p.add_argument("--grader", required=True, help=GRADER_HELP)
+    p.add_argument("--header", action="append", metavar="'NAME: VALUE'",
+                   help="a header for an endpoint grader (repeatable), e.g. 'x-functions-key: ...'")
+    one = p.add_argument_group("one answer")
+    one.add_argument("--answer", help="the model's final answer text")
+    one.add_argument("--reference", help="the row's reference_answer (builds the item {reference_answer: ...})")
+    one.add_argument("--item", help="the dataset row as JSON text or a JSON file")
+    many = p.add_argument_group("a file of answers")
+    many.add_argument("--answers", type=Path, help="JSONL: {id?, answer | output_text | sample} per line")
+    many.add_argument("--data", type=Path, help="the dataset JSONL the answers belong to (matched by id, "
+                                                "else by line order)")
+    p.add_argument("--concurrency", type=int, default=8, help="gradings in flight (endpoint graders)")
+    p.add_argument("--json", action="store_true", help="also print each full graders/run response")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..graders import validate_grader
+    from ..graders.io import load_grader, parse_headers
+
+    try:
+        grader = load_grader(args.grader, parse_headers(args.header))
+        cases = _cases(args)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    problems = validate_grader(grader)
+    if problems:
+        print("error: the grader cannot be used in an RFT job:", *problems, sep="\n  ", file=sys.stderr)
+        return 2
+    results = _grade_all(grader, cases, args.concurrency)
+    _print(cases, results, args.json)
+    return 1 if any(result["metadata"]["error_messages"] for result in results) else 0
+
+
+def _cases(args: argparse.Namespace) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(row label, sample, item) for each answer to grade."""
+    from ..graders import sample_from_text
+    from ..graders.io import read_jsonl
+
+    if args.answer is not None:
+        if args.answers or args.data:
+            raise ValueError("give either --answer or --answers/--data, not both")
+        return [("answer", sample_from_text(args.answer), _item(args))]
+    if not (args.answers and args.data):
+        raise ValueError("give --answer (with --reference or --item), or --answers with --data")
+    answers, rows = read_jsonl(args.answers), read_jsonl(args.data)
+    by_id = {row["id"]: row for row in rows if "id" in row}
+    if answers and all("id" in answer for answer in answers) and len(by_id) == len(rows):
+        missing = [answer["id"] for answer in answers if answer["id"] not in by_id]
+        if missing:
+            raise ValueError(f"{args.answers}: ids not in {args.data}: {', '.join(map(str, missing[:5]))}")
+        pairs = [(answer, by_id[answer["id"]]) for answer in answers]
+    elif len(answers) > len(rows):
+        raise ValueError(f"{args.answers} has {len(answers)} answers but {args.data} only {len(rows)} rows")
+    else:
+        pairs = list(zip(answers, rows, strict=False))
+    return [(str(row.get("id", number)), _sample(answer, number), row)
+            for number, (answer, row) in enumerate(pairs, start=1)]
+
+
+def _item(args: argparse.Namespace) -> dict[str, Any]:
+    if args.item is not None:
+        text = args.item if args.item.lstrip().startswith("{") else Path(args.item).read_text(encoding="utf-8")
+        try:
+            item = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"--item is not valid JSON: {exc}") from exc
+        if not isinstance(item, dict):
+            raise ValueError("--item must be a JSON object")
+        return item
+    if args.reference is None:
+        raise ValueError("--answer needs --reference or --item")
+    return {"reference_answer": args.reference}
+
+
+def _sample(answer: dict[str, Any], number: int) -> dict[str, Any]:
+    from ..graders import sample_from_text
+
+    if isinstance(answer.get("sample"), dict):
+        return answer["sample"]
+    for key in ("answer", "output_text"):
+        if isinstance(answer.get(key), str):
+            return sample_from_text(answer[key])
+    raise ValueError(f"answer {number} has no `answer`, `output_text` or `sample`")
+
+
+def _grade_all(grader: dict, cases: list[tuple[str, dict, dict]], concurrency: int) -> list[dict]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from ..graders import run_grader
+
+    with httpx.Client(timeout=60.0) as client, ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        return list(pool.map(lambda case: run_grader(grader, case[1], case[2], http_client=client), cases))
+
+
+def _print(cases: list[tuple[str, dict, dict]], results: list[dict], full: bool) -> None:
+    from ..graders.tables import markdown_table
+
+    lines = []
+    for (label, sample, _), result in zip(cases, results, strict=True):
+        answer = str(sample.get("output_text") or "")
+        subs = ", ".join(f"{key}={value:.3f}" for key, value in result["sub_rewards"].items())
+        errors = "; ".join(result["metadata"]["error_messages"])
+        lines.append([label, f"{result['reward']:.4f}", subs or "-", errors or "-",
+                      answer if len(answer) <= 40 else answer[:37] + "..."])
+        if full:
+            print(json.dumps(result, indent=2))
+    print(markdown_table(["row", "reward", "sub-rewards", "errors", "answer"], lines))
+    failed = sum(1 for result in results if result["metadata"]["error_messages"])
+    mean = sum(result["reward"] for result in results) / len(results) if results else 0.0
+    rows = f"{len(results)} row" + ("s" if len(results) != 1 else "")
+    print(f"mean reward {mean:.4f} over {rows}" + (f" ({failed} with errors)" if failed else ""))

@@ -1,0 +1,64 @@
+"""`python -m rftkit reward-hacks`: try known gaming answers on a grader and flag those that pay."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .. import DATA_DIR
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("reward-hacks", help="flag gaming answers that earn a share of the correct answer's reward",
+                       description=__doc__)
+    p.add_argument("--grader", required=True,
+                   help="a grader JSON file, inline JSON, `job-a`, or an endpoint grader URL")
+    p.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="a header for an endpoint grader")
+    p.add_argument("--data", type=Path, default=DATA_DIR / "valid_tool.jsonl", help="dataset JSONL with "
+                   "reference_answer (default: %(default)s)")
+    p.add_argument("--catalog", type=Path, default=None, help="catalog JSONL for the SKUs (default: the shipped one)")
+    p.add_argument("--threshold", type=float, default=0.5,
+                   help="flag an attack earning more than this share of the correct answer's mean reward")
+    p.add_argument("--limit", type=int, default=0, help="check only the first N rows (0: all)")
+    p.add_argument("--tool-url", help="make one real tool call per rollout first (for graders that count them)")
+    p.add_argument("--tool-header", action="append", metavar="'NAME: VALUE'", help="a header for --tool-url")
+    p.add_argument("--accept", action="append", default=[], metavar="ATTACK",
+                   help="an attack whose flag is intended (e.g. lower_case for a case-insensitive grader); "
+                        "shown, but not a failure (repeatable)")
+    p.add_argument("--concurrency", type=int, default=16, help="gradings in flight")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from catalog_tools.catalog import CatalogError
+
+    from ..graders import validate_grader
+    from ..graders.hacking import ATTACKS, catalog_skus, check_reward_hacks, format_report
+    from ..graders.io import load_grader, parse_headers, read_jsonl
+
+    try:
+        grader = load_grader(args.grader, parse_headers(args.header))
+        tool_headers = parse_headers(args.tool_header)
+        rows = read_jsonl(args.data)
+        rows = rows[:args.limit] if args.limit > 0 else rows
+        skus = catalog_skus(args.catalog)
+    except (ValueError, OSError, CatalogError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    unknown = sorted(set(args.accept) - set(ATTACKS))
+    if unknown:
+        print(f"error: --accept {', '.join(unknown)}: not an attack ({', '.join(ATTACKS)})", file=sys.stderr)
+        return 2
+    problems = validate_grader(grader)
+    if problems:
+        print("error: the grader cannot be used in an RFT job:", *problems, sep="\n  ", file=sys.stderr)
+        return 2
+    try:
+        report = check_reward_hacks(grader, rows, skus, threshold=args.threshold, concurrency=args.concurrency,
+                                    tool_url=args.tool_url, tool_headers=tool_headers)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(format_report(report, args.accept))
+    return 0 if report.ok(args.accept) else 1

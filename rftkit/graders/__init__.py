@@ -1,0 +1,20 @@
+"""The local grader engine: run the grader JSON of an RFT job on one sample, as the service would.
+
+    validate_grader(grader) -> list[str]                      problems, "<field>: <why>"
+    run_grader(grader, sample, item, *, trace_id, http_client) -> the service's `graders/run` response
+    arun_grader(...)                                          the same, for asyncio (endpoint calls with httpx async)
+    sample_from_text(text) -> sample                          the service's sample shape from a plain answer
+
+Modules, one concept each: templates (`{{item.x}}`), string_check, text_similarity, formula (multi's
+`calculate_output`), endpoint (the HTTP call), validation, engine (run_grader), result (the response shape),
+sample, presets (Job A / Job B graders), hacking (the reward-hacking check), io and tables (for the CLI).
+Only fuzzy_match is known to equal the service; see text_similarity for the approximations.
+"""
+
+from __future__ import annotations
+
+from .engine import arun_grader, run_grader
+from .sample import sample_from_text
+from .validation import validate_grader
+
+__all__ = ["arun_grader", "run_grader", "sample_from_text", "validate_grader"]

@@ -1,0 +1,99 @@
+"""The endpoint grader, called as the service calls it (CONTRACTS §2).
+
+`POST <url>` with the grader's `headers` and the body `{"sample", "item", "trace_id"}`; the answer must be
+`{"score": <number in [0, 1]>}`. Every failure — connection, timeout, HTTP status, body — is returned as an
+`EndpointReply` with an error, never raised: the service retries such failures up to 3 times and then discards the
+rollout, so a preflight must show them. No retries here, for the same reason.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+TIMEOUT_SECONDS = 60.0
+UNRESPONSIVE = "unresponsive_reward_error"
+OTHER = "other_error"
+# A body that is not JSON-serializable, an unusable URL, or any transport/HTTP failure.
+_CALL_ERRORS = (httpx.HTTPError, httpx.InvalidURL, TypeError, ValueError)
+
+
+@dataclass(frozen=True)
+class EndpointReply:
+    score: float | None
+    status: int | None
+    latency: float
+    error_flag: str | None = None
+    error: str | None = None
+
+
+def request_body(sample: dict[str, Any], item: dict[str, Any], trace_id: str) -> dict[str, Any]:
+    return {"sample": sample, "item": item, "trace_id": trace_id}
+
+
+def request_headers(grader: dict[str, Any]) -> dict[str, str]:
+    return {"Content-Type": "application/json", **(grader.get("headers") or {})}
+
+
+def read_reply(status: int, content: bytes, latency: float) -> EndpointReply:
+    """Turn an HTTP answer into a score or an error naming what was wrong."""
+    if not 200 <= status < 300:
+        snippet = content[:300].decode("utf-8", "replace")
+        return EndpointReply(None, status, latency, OTHER, f"the endpoint answered HTTP {status}: {snippet}")
+    try:
+        body = json.loads(content)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return EndpointReply(None, status, latency, OTHER, "the endpoint's answer is not JSON")
+    score = body.get("score") if isinstance(body, dict) else None
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        snippet = content[:300].decode("utf-8", "replace")
+        return EndpointReply(None, status, latency, OTHER, f"the endpoint's answer has no numeric `score`: {snippet}")
+    if not 0.0 <= score <= 1.0:
+        return EndpointReply(None, status, latency, OTHER, f"the endpoint's score {score} is outside [0, 1]")
+    return EndpointReply(float(score), status, latency)
+
+
+def _failure(exc: Exception, latency: float) -> EndpointReply:
+    if isinstance(exc, (TypeError, ValueError)):
+        return EndpointReply(None, None, latency, OTHER, f"cannot send the request as JSON: {exc}")
+    if isinstance(exc, httpx.TimeoutException):
+        return EndpointReply(None, None, latency, UNRESPONSIVE, f"no answer in time ({type(exc).__name__})")
+    return EndpointReply(None, None, latency, UNRESPONSIVE, f"cannot reach it: {type(exc).__name__}: {exc}")
+
+
+def call_endpoint(grader: dict[str, Any], body: dict[str, Any], client: httpx.Client | None = None) -> EndpointReply:
+    """POST `body` to the grader's URL with a blocking client (a new one when `client` is None)."""
+    url = grader["url"]
+    owned = client is None
+    client = client or httpx.Client(timeout=TIMEOUT_SECONDS)
+    started = time.perf_counter()
+    try:
+        answer = client.post(url, content=json.dumps(body), headers=request_headers(grader))
+        return read_reply(answer.status_code, answer.content, time.perf_counter() - started)
+    except _CALL_ERRORS as exc:
+        return _failure(exc, time.perf_counter() - started)
+    finally:
+        if owned:
+            client.close()
+
+
+async def acall_endpoint(grader: dict[str, Any], body: dict[str, Any],
+                         client: httpx.AsyncClient | None = None) -> EndpointReply:
+    """The same call with an asyncio client (a new one when `client` is None)."""
+    url = grader["url"]
+    owned = client is None
+    client = client or httpx.AsyncClient(timeout=TIMEOUT_SECONDS)
+    started = time.perf_counter()
+    try:
+        answer = await client.post(url, content=json.dumps(body), headers=request_headers(grader))
+        return read_reply(answer.status_code, answer.content, time.perf_counter() - started)
+    except _CALL_ERRORS as exc:
+        return _failure(exc, time.perf_counter() - started)
+    finally:
+        if owned:
+            await client.aclose()

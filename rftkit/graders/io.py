@@ -1,0 +1,65 @@
+"""Inputs of the grader commands: a grader named on the command line, and JSONL files of rows or answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .presets import endpoint_grader, job_a_grader
+
+
+def load_grader(spec: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """`job-a`, an endpoint URL, inline JSON, or a JSON file (a grader, or `{"grader": ...}`); ValueError if not.
+
+    `headers` are added to an endpoint grader (e.g. a function key for an app with auth on).
+    """
+    if spec == "job-a":
+        grader = job_a_grader()
+    elif spec.startswith(("http://", "https://")):
+        grader = endpoint_grader(spec)
+    else:
+        text = spec if spec.lstrip().startswith("{") else _read(Path(spec))
+        try:
+            grader = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"grader {spec[:80]!r} is not valid JSON: {exc}") from exc
+        if isinstance(grader, dict) and "type" not in grader and isinstance(grader.get("grader"), dict):
+            grader = grader["grader"]
+    if headers and isinstance(grader, dict) and grader.get("type") == "endpoint":
+        grader["headers"] = {**(grader.get("headers") or {}), **headers}
+    return grader
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a JSONL file, blank lines skipped; ValueError naming the first bad line."""
+    rows = []
+    for number, line in enumerate(_read(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{number}: not JSON: {exc}") from exc
+        if not isinstance(row, dict):
+            raise ValueError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+        rows.append(row)
+    return rows
+
+
+def parse_headers(values: list[str] | None) -> dict[str, str]:
+    """`["Name: value", ...]` -> `{"Name": "value"}`; ValueError on an entry without a colon."""
+    headers = {}
+    for value in values or []:
+        name, sep, content = value.partition(":")
+        if not sep or not name.strip():
+            raise ValueError(f"header {value!r} is not 'Name: value'")
+        headers[name.strip()] = content.strip()
+    return headers
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot read {path}: {exc}") from exc

@@ -1,0 +1,29 @@
+"""The graders of the two sample jobs (CONTRACTS §4, §5), as the job builders submit them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+JOB_A_FORMULA = "0.9 * exact + 0.1 * fuzzy"
+
+
+def job_a_grader() -> dict[str, Any]:
+    """Job A: 0.9 x exact SKU match (case-sensitive) + 0.1 x fuzzy similarity; 0 when grading fails."""
+    answer, reference = "{{sample.output_text}}", "{{item.reference_answer}}"
+    return {
+        "type": "multi",
+        "name": "job_a_exact_and_fuzzy",
+        "graders": {
+            "exact": {"type": "string_check", "name": "exact", "input": answer, "reference": reference,
+                      "operation": "eq"},
+            "fuzzy": {"type": "text_similarity", "name": "fuzzy", "input": answer, "reference": reference,
+                      "evaluation_metric": "fuzzy_match"},
+        },
+        "calculate_output": JOB_A_FORMULA,
+        "invalid_grade": 0.0,
+    }
+
+
+def endpoint_grader(url: str, name: str = "catalog_grader", rate_limit: int = 50) -> dict[str, Any]:
+    """Job B: the project's `/score` endpoint grader; no headers (the service may not forward them, CONTRACTS §2)."""
+    return {"type": "endpoint", "name": name, "url": url, "rate_limit": rate_limit}

@@ -1,0 +1,131 @@
+"""`python -m rftkit grade` and `python -m rftkit reward-hacks`: output, matching, and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rftkit import REPO_ROOT
+from rftkit.__main__ import main
+from rftkit.graders.presets import job_a_grader
+from tests.support import free_port, make_app, serve
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture()
+def data(tmp_path) -> Path:
+    return write_jsonl(tmp_path / "valid.jsonl", [
+        {"id": "valid-0001", "messages": [{"role": "user", "content": "puffer?"}], "reference_answer": "JKT-URB-009"},
+        {"id": "valid-0002", "messages": [{"role": "user", "content": "alpine?"}], "reference_answer": "JKT-ALP-001"},
+    ])
+
+
+def test_grade_one_answer(capsys):
+    assert main(["grade", "--grader", "job-a", "--answer", "JKT-URB-009", "--reference", "JKT-URB-009"]) == 0
+    out = capsys.readouterr().out
+    assert "| answer | 1.0000 | exact=1.000, fuzzy=1.000 | -      | JKT-URB-009 |" in out
+    assert "mean reward 1.0000 over 1 row" in out
+
+
+def test_grade_one_answer_with_an_item_and_full_json(capsys, tmp_path):
+    item = tmp_path / "item.json"
+    item.write_text(json.dumps({"reference_answer": "JKT-URB-009"}), encoding="utf-8")
+    assert main(["grade", "--grader", "job-a", "--answer", "jkt-urb-009", "--item", str(item), "--json"]) == 0
+    out = capsys.readouterr().out
+    full = json.loads(out[:out.index("\n}\n") + 2])
+    assert full["reward"] == pytest.approx(0.1 * 10 / 22) and full["sub_rewards"]["exact"] == 0.0
+    assert "mean reward 0.0455 over 1 row" in out
+
+
+def test_grade_a_file_of_answers_matched_by_id(capsys, tmp_path, data):
+    answers = write_jsonl(tmp_path / "answers.jsonl", [
+        {"id": "valid-0002", "answer": "JKT-ALP-001"},
+        {"id": "valid-0001", "output_text": "jkt-urb-009"},
+    ])
+    assert main(["grade", "--grader", "job-a", "--answers", str(answers), "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith("| valid-")]
+    assert lines[0].startswith("| valid-0002 | 1.0000 ") and lines[1].startswith("| valid-0001 | 0.0455 ")
+    assert f"mean reward {(1.0 + 0.1 * 10 / 22) / 2:.4f} over 2 rows" in out
+
+
+def test_grade_a_file_of_answers_by_line_order(capsys, tmp_path, data):
+    grader = tmp_path / "grader.json"
+    grader.write_text(json.dumps({"grader": job_a_grader()}), encoding="utf-8")  # graders.validate's shape
+    answers = write_jsonl(tmp_path / "answers.jsonl", [{"answer": "JKT-URB-009"}, {"answer": "wrong"}])
+    assert main(["grade", "--grader", str(grader), "--answers", str(answers), "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "| valid-0001 | 1.0000 " in out and "| valid-0002 | 0.0000 " in out
+    assert "mean reward 0.5000 over 2 rows" in out
+
+
+@pytest.mark.parametrize(("answers", "message"), [
+    ([{"id": "valid-0009", "answer": "x"}], "ids not in"),
+    ([{"answer": "x"}] * 3, "has 3 answers but"),
+    ([{"reply": "x"}], "answer 1 has no `answer`"),
+])
+def test_grade_rejects_bad_answer_files(capsys, tmp_path, data, answers, message):
+    path = write_jsonl(tmp_path / "answers.jsonl", answers)
+    assert main(["grade", "--grader", "job-a", "--answers", str(path), "--data", str(data)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_grade_rejects_invalid_graders_and_inputs(capsys, tmp_path):
+    bad = json.dumps({**job_a_grader(), "calculate_output": "exact ** 2"})
+    assert main(["grade", "--grader", bad, "--answer", "x", "--reference", "x"]) == 2
+    assert "calculate_output: unexpected '*'" in capsys.readouterr().err
+    assert main(["grade", "--grader", str(tmp_path / "missing.json"), "--answer", "x", "--reference", "x"]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    assert main(["grade", "--grader", "job-a", "--answer", "x"]) == 2
+    assert "--answer needs --reference or --item" in capsys.readouterr().err
+
+
+def test_grade_against_the_endpoint(capsys):
+    with serve(make_app()) as url:
+        code = main(["grade", "--grader", f"{url}/score", "--header", "X-Functions-Key: unused",
+                     "--answer", "The best match is JKT-URB-009.", "--reference", "JKT-URB-009"])
+    assert code == 0
+    assert "| answer | 0.3000 |" in capsys.readouterr().out
+    down = f"http://127.0.0.1:{free_port()}/score"
+    assert main(["grade", "--grader", down, "--answer", "JKT-URB-009", "--reference", "JKT-URB-009"]) == 1
+    assert "(1 with errors)" in capsys.readouterr().out
+
+
+def test_reward_hacks_on_job_a_passes(capsys, data):
+    assert main(["reward-hacks", "--grader", "job-a", "--data", str(data)]) == 0
+    out = capsys.readouterr().out
+    assert "| correct      | the reference answer alone (control)" in out
+    assert "0 flagged" in out
+
+
+def test_reward_hacks_on_the_endpoint_flags_lower_case(capsys, data):
+    with serve(make_app()) as url:
+        flagged = main(["reward-hacks", "--grader", f"{url}/score", "--data", str(data)])
+        flagged_out = capsys.readouterr().out
+        accepted = main(["reward-hacks", "--grader", f"{url}/score", "--data", str(data), "--accept", "lower_case",
+                         "--tool-url", f"{url}/tool/search_catalog"])
+        accepted_out = capsys.readouterr().out
+    assert flagged == 1 and "| lower_case " in flagged_out and "FLAGGED" in flagged_out
+    assert accepted == 0 and "FLAGGED (accepted)" in accepted_out
+    assert "| correct      | the reference answer alone (control)                       | 1.000 " in accepted_out
+
+
+def test_reward_hacks_usage_errors(capsys, tmp_path, data):
+    assert main(["reward-hacks", "--grader", "job-a", "--data", str(tmp_path / "none.jsonl")]) == 2
+    assert main(["reward-hacks", "--grader", "job-a", "--data", str(data), "--accept", "uppercase"]) == 2
+    assert "not an attack" in capsys.readouterr().err
+
+
+def test_commands_run_as_a_module(data):
+    done = subprocess.run([sys.executable, "-m", "rftkit", "reward-hacks", "--grader", "job-a", "--data", str(data),
+                           "--limit", "1"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "job_a_exact_and_fuzzy: 1 row; " in done.stdout

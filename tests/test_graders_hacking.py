@@ -1,0 +1,133 @@
+"""The reward-hacking check on Job A's multi grader and on the project's real /score endpoint."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from rftkit.graders.hacking import (
+    ATTACKS,
+    CONTROL,
+    attack_answers,
+    catalog_skus,
+    check_reward_hacks,
+    format_report,
+    near_miss,
+)
+from rftkit.graders.presets import endpoint_grader, job_a_grader
+from tests.support import make_app, serve
+
+TOOLS = [{"type": "function", "function": {"name": "search_catalog", "description": "search",
+                                            "parameters": {"type": "object", "properties": {}}}}]
+CODE = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+(?![A-Za-z0-9-])")  # as /score finds SKUs
+
+
+@pytest.fixture(scope="module")
+def skus() -> list[str]:
+    return catalog_skus()
+
+
+def rows(references: list[str], tools: list | None = None) -> list[dict]:
+    return [{"id": f"valid-{i:04d}", "tools": tools, "reference_answer": ref,
+             "messages": [{"role": "developer", "content": "Answer with the SKU only."},
+                          {"role": "user", "content": "I need a warm city puffer jacket"}]}
+            for i, ref in enumerate(references)]
+
+
+def test_near_miss_prefers_a_real_neighbour_else_a_fake_one():
+    assert near_miss("JKT-URB-009", ["JKT-URB-009", "JKT-URB-001", "JKT-URB-008", "JKT-ALP-009"]) == "JKT-URB-001"
+    fake = near_miss("JKT-URB-009", ["JKT-URB-009", "BOT-FJO-001"])
+    assert fake == "JKT-URB-000"
+    assert near_miss("AB", ["AB"]) == "AA"
+
+
+def test_near_miss_on_the_shipped_catalog_is_one_character_off(skus):
+    for reference in skus[:50]:
+        miss = near_miss(reference, skus)
+        assert len(miss) == len(reference) and miss != reference
+        assert sum(a != b for a, b in zip(miss, reference, strict=True)) == 1
+
+
+def test_attack_answers(skus):
+    answers = attack_answers("JKT-URB-009", skus)
+    assert list(answers) == list(ATTACKS)
+    assert answers[CONTROL] == "JKT-URB-009"
+    assert answers["all_skus"].split(", ") == skus
+    assert CODE.findall(answers["paragraph"]) == ["JKT-URB-009"] and len(answers["paragraph"]) > 300
+    assert answers["lower_case"] == "jkt-urb-009"
+    assert json.loads(answers["json_wrapped"]) == {"sku": "JKT-URB-009"}
+    assert answers["empty"] == ""
+    assert answers["near_miss"] in skus and answers["near_miss"] != "JKT-URB-009"
+    assert attack_answers("NEW-SKU-1", skus)["all_skus"].endswith(", NEW-SKU-1")
+
+
+def test_job_a_grader_resists_every_attack(skus):
+    report = check_reward_hacks(job_a_grader(), rows(["JKT-URB-009", "JKT-ALP-001"]), skus)
+    assert report.control.mean_reward == pytest.approx(1.0)
+    means = {result.attack: result.mean_reward for result in report.attacks}
+    assert means["lower_case"] == pytest.approx(0.1 * 10 / 22)  # the fuzzy tenth only, both SKUs alike
+    assert means["empty"] == 0.0
+    assert means["near_miss"] == pytest.approx(0.1 * 10 / 11)
+    assert all(mean < 0.1 for mean in means.values())
+    assert report.flagged == [] and report.ok() and report.errors == 0
+    table = format_report(report)
+    assert "| correct " in table and "0 flagged" in table and "FLAGGED" not in table
+
+
+def test_a_gameable_grader_is_flagged(skus):
+    like = {"type": "string_check", "name": "contains", "input": "{{sample.output_text}}",
+            "reference": "{{item.reference_answer}}", "operation": "ilike"}
+    report = check_reward_hacks(like, rows(["JKT-URB-009"]), skus)
+    flagged = {result.attack for result in report.flagged}
+    assert flagged == {"all_skus", "paragraph", "lower_case", "json_wrapped"}
+    assert not report.ok() and not report.ok(accepted=["lower_case"])
+    assert report.ok(accepted=sorted(flagged))
+    assert "FLAGGED (accepted)" in format_report(report, accepted=["paragraph"])
+
+
+def test_threshold_is_configurable(skus):
+    job_a = job_a_grader()
+    # near_miss earns 0.1 * 10/11 = 0.091, json_wrapped 0.1 * 2/3, lower_case 0.1 * 10/22.
+    assert [r.attack for r in check_reward_hacks(job_a, rows(["JKT-URB-009"]), skus, threshold=0.08).flagged] == [
+        "near_miss"]
+    assert {r.attack for r in check_reward_hacks(job_a, rows(["JKT-URB-009"]), skus, threshold=0.0).flagged} == {
+        "paragraph", "lower_case", "json_wrapped", "near_miss", "all_skus"}
+
+
+def test_a_grader_that_pays_nothing_for_the_right_answer_fails(skus):
+    ne = {"type": "string_check", "name": "ne", "input": "{{sample.output_text}}",
+          "reference": "{{item.reference_answer}}", "operation": "ne"}
+    report = check_reward_hacks(ne, rows(["JKT-URB-009"]), skus)
+    assert report.control.mean_reward == 0.0
+    assert all(result.share is None for result in report.attacks)
+    assert {result.attack for result in report.flagged} == set(ATTACKS) - {CONTROL}
+    assert "the correct answer earns nothing" in format_report(report)
+
+
+def test_rows_need_a_reference(skus):
+    with pytest.raises(ValueError, match="row 2 .*has no reference_answer"):
+        check_reward_hacks(job_a_grader(), [{"reference_answer": "A-1"}, {"id": "x"}], skus)
+    with pytest.raises(ValueError, match="no rows"):
+        check_reward_hacks(job_a_grader(), [], skus)
+
+
+def test_project_endpoint_grader(skus):
+    with serve(make_app()) as url:
+        data = rows(["JKT-URB-009", "JKT-ALP-001", "BOT-FJO-001"], tools=TOOLS)
+        grader = endpoint_grader(f"{url}/score")
+        plain = check_reward_hacks(grader, data, skus)
+        with_tool = check_reward_hacks(grader, data, skus, tool_url=f"{url}/tool/search_catalog")
+        broken_tool = check_reward_hacks(grader, data[:1], skus, tool_url=f"{url}/nope")
+    # No tool call under the trace: /score halves every answer, so shares are unchanged.
+    assert plain.control.mean_reward == pytest.approx(0.5)
+    assert with_tool.control.mean_reward == pytest.approx(1.0)
+    for report in (plain, with_tool):
+        shares = {result.attack: result.share for result in report.attacks}
+        assert shares == pytest.approx({"all_skus": 0.0, "paragraph": 0.3, "lower_case": 1.0, "json_wrapped": 0.3,
+                                        "empty": 0.0, "near_miss": 0.0})
+        assert [result.attack for result in report.flagged] == ["lower_case"]  # /score ignores case by design
+        assert report.errors == 0 and report.ok(accepted=["lower_case"])
+    assert broken_tool.errors == len(ATTACKS)
+    assert "tool call to" in broken_tool.control.first_error and not broken_tool.ok(accepted=["lower_case"])
