@@ -1,0 +1,34 @@
+"""`python -m rftkit make-dataset`: (re)write data/train_tool.jsonl and data/valid_tool.jsonl from the catalog."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .. import DATA_DIR, FUNCTION_APP_DIR
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("make-dataset", help="write the seeded training and validation JSONL files")
+    p.add_argument("--out-dir", type=Path, default=DATA_DIR)
+    p.add_argument("--catalog", type=Path, default=FUNCTION_APP_DIR / "data" / "products.jsonl")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the committed files' seed)")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if the files in --out-dir differ from what would be written")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..datasets import DEFAULT_SEED, stale_files, write_datasets
+
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    if args.check:
+        stale = stale_files(args.out_dir, args.catalog, seed)
+        for path in stale:
+            print(f"{path}: out of date; run `python -m rftkit make-dataset`")
+        if not stale:
+            print(f"{args.out_dir}: datasets are up to date")
+        return 1 if stale else 0
+    for path, count in write_datasets(args.out_dir, args.catalog, seed).items():
+        print(f"wrote {count} rows to {path}")
+    return 0

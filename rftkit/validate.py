@@ -1,0 +1,400 @@
+"""Check RFT tool-calling datasets before upload: every problem as `file:line: ...`, then a summary.
+
+    report = validate_files(["data/train_tool.jsonl", "data/valid_tool.jsonl"])
+    print(report.render())
+    assert report.ok
+
+A file whose name contains "valid" (or a `val` word, as in `research_val.jsonl`) is the validation file
+unless `roles` says otherwise; the others are training files. Errors are what the service rejects or what
+makes a job fail or train on nothing; warnings are what probably hurts training (`strict` makes them fail).
+A `system` message is a warning when it opens the conversation (it should be `developer`) and an error
+anywhere else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import jsonschema
+
+from catalog_tools.catalog import Catalog, load_products
+from catalog_tools.config import SHIPPED_CATALOG
+from catalog_tools.search_tool import TOOL_NAME, tool_definition
+
+Role = Literal["train", "valid"]
+MAX_ROWS: dict[str, int] = {"train": 50_000, "valid": 1_000}  # service limits
+MIN_ROWS = 10  # the sample's minimum per file
+ROLES = ("developer", "user", "assistant", "tool")
+IMBALANCE_RATIO = 5.0  # largest class over smallest class, per metadata key
+CLASS_KEYS = ("task_type", "difficulty")
+SHOWN_PER_CODE = 20  # render() lists this many issues of one kind, then counts the rest
+_TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_VAL_WORD = re.compile(r"(^|[^a-z])val([^a-z]|$)")
+
+
+@dataclass(frozen=True)
+class Issue:
+    path: str
+    line: int | None  # None: the whole file
+    severity: Literal["error", "warning"]
+    code: str
+    message: str
+
+    @property
+    def location(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.severity}: {self.message} [{self.code}]"
+
+
+@dataclass
+class FileSummary:
+    path: str
+    role: Role
+    rows: int = 0
+    classes: dict[str, Counter[str]] = field(default_factory=lambda: {k: Counter() for k in CLASS_KEYS})
+    message_tokens: list[int] = field(default_factory=list)
+    tool_tokens: list[int] = field(default_factory=list)
+
+
+@dataclass
+class ValidationReport:
+    issues: list[Issue]
+    files: list[FileSummary]
+    strict: bool = False
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not (self.strict and self.warnings)
+
+    def render(self) -> str:
+        lines, shown = [], Counter()
+        for issue in self.issues:
+            shown[issue.code] += 1
+            if shown[issue.code] <= SHOWN_PER_CODE:
+                lines.append(str(issue))
+        lines.extend(f"... and {n - SHOWN_PER_CODE} more [{code}]" for code, n in shown.items() if n > SHOWN_PER_CODE)
+        lines.append("Summary")
+        for f in self.files:
+            lines.append(f"  {f.path} ({'validation' if f.role == 'valid' else 'training'}): {f.rows:,} rows")
+            for key, counts in f.classes.items():
+                if counts:
+                    lines.append(f"    {key}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+            if f.message_tokens:
+                m, t = f.message_tokens, f.tool_tokens
+                median_m, median_t = int(statistics.median(m)), int(statistics.median(t))
+                lines.append(f"    ~tokens per row (chars/4): messages min {min(m)}, median {median_m}, max {max(m)}; "
+                             f"tools median {median_t}; file total ~{sum(m) + sum(t):,}")
+        verdict = "OK" if self.ok else "FAILED"
+        lines.append(f"{len(self.errors)} errors, {len(self.warnings)} warnings"
+                     f"{' (strict: warnings fail)' if self.strict and self.warnings else ''}: {verdict}")
+        return "\n".join(lines)
+
+
+def role_for(path: str | Path) -> Role:
+    name = Path(path).name.lower()
+    return "valid" if "valid" in name or _VAL_WORD.search(name) else "train"
+
+
+def _catalog_skus(catalog: Catalog | Path | str | None) -> set[str] | None:
+    if catalog is None:
+        return None
+    if isinstance(catalog, Catalog):
+        return set(catalog.by_sku)
+    return {p.sku for p in load_products(Path(catalog))}
+
+
+class _Checker:
+    """Checks of one validation run; keeps what the cross-file checks need."""
+
+    def __init__(self, skus: set[str] | None, tool_names: set[str]):
+        self.skus = skus
+        self.tool_names = tool_names
+        self.app_tool = tool_definition()
+        self.issues: list[Issue] = []
+        self.ids: dict[str, str] = {}  # id -> first location
+        self.prompts: dict[str, dict[str, str]] = {"train": {}, "valid": {}}  # prompt key -> location
+        self.last_tools: tuple[Any, int] = (None, 4)
+        self.known_tools: list[tuple[Any, str | None]] = []  # distinct tool entries seen, with their problem
+
+    def add(self, path: str, line: int | None, severity: Literal["error", "warning"], code: str, msg: str) -> None:
+        self.issues.append(Issue(path, line, severity, code, msg))
+
+    def tools_size(self, tools: Any) -> int:
+        if tools != self.last_tools[0]:
+            self.last_tools = (tools, len(json.dumps(tools)))
+        return self.last_tools[1]
+
+    def tool_problem(self, tool: Any) -> str | None:
+        """`_tool_problem`, once per distinct entry: rows repeat one schema, and checking it is the slow part."""
+        for known, problem in self.known_tools:
+            if known == tool:
+                return problem
+        problem = _tool_problem(tool)
+        if len(self.known_tools) < 100:
+            self.known_tools.append((tool, problem))
+        return problem
+
+    # --- one file -------------------------------------------------------------------------------------
+
+    def file(self, path: Path, role: Role) -> FileSummary:
+        shown = str(path)
+        summary = FileSummary(shown, role)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            self.add(shown, None, "error", "unreadable", f"cannot read the file: {exc.strerror or exc}")
+            return summary
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            self.add(shown, 1, "error", "encoding", "the file is UTF-16; save it as UTF-8")
+            return summary
+        if data.startswith(b"\xef\xbb\xbf"):
+            self.add(shown, 1, "error", "encoding", "the file starts with a byte-order mark; save it as UTF-8 "
+                                                    "without BOM")
+            data = data[3:]
+        if not data.strip():
+            self.add(shown, None, "error", "empty-file", "the file is empty")
+            return summary
+        lines = data.split(b"\n")
+        if lines[-1] == b"":
+            lines.pop()  # the final newline ends the last line, it does not start a new one
+        for number, raw in enumerate(lines, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                self.add(shown, number, "error", "encoding",
+                         f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}")
+                summary.rows += 1
+                continue
+            summary.rows += 1
+            self.row(shown, number, text, role, summary)
+        limit = MAX_ROWS[role]
+        if summary.rows > limit:
+            self.add(shown, None, "error", "too-many-rows",
+                     f"{summary.rows:,} rows; the service takes at most {limit:,} "
+                     f"{'validation' if role == 'valid' else 'training'} rows")
+        if summary.rows < MIN_ROWS:
+            self.add(shown, None, "error", "too-few-rows", f"{summary.rows} rows; use at least {MIN_ROWS}")
+        self.imbalance(summary)
+        return summary
+
+    def imbalance(self, summary: FileSummary) -> None:
+        for key, counts in summary.classes.items():
+            known = {k: v for k, v in counts.items() if k != "(none)"}
+            if len(known) >= 2 and max(known.values()) > IMBALANCE_RATIO * min(known.values()):
+                big, small = max(known, key=known.get), min(known, key=known.get)
+                self.add(summary.path, None, "warning", "class-imbalance",
+                         f"{key} is imbalanced: {big} has {known[big]} rows, {small} only {known[small]}")
+
+    # --- one row --------------------------------------------------------------------------------------
+
+    def row(self, path: str, line: int, text: str, role: Role, summary: FileSummary) -> None:
+        if not text.strip():
+            self.add(path, line, "error", "invalid-json", "blank line; JSONL needs one JSON object per line")
+            return
+        try:
+            row = json.loads(text)
+        except json.JSONDecodeError as exc:
+            self.add(path, line, "error", "invalid-json", f"not valid JSON: {exc.msg} at column {exc.colno}")
+            return
+        if not isinstance(row, dict):
+            self.add(path, line, "error", "not-object", f"a row must be a JSON object, not {_kind(row)}")
+            return
+        messages = self.messages(path, line, row)
+        tool_names = self.tools(path, line, row)
+        self.reference(path, line, row)
+        self.identity(path, line, row, role, messages)
+        if messages and tool_names:
+            said = " ".join(m["content"] for m in messages if isinstance(m, dict) and isinstance(m.get("content"), str))
+            if not any(name.lower() in said.lower() for name in tool_names):
+                self.add(path, line, "warning", "tool-not-mentioned",
+                         f"no message mentions the {'/'.join(tool_names)} tool; say the model must call it first")
+        metadata = row.get("metadata") if isinstance(row.get("metadata"), dict) else {}
+        for key in CLASS_KEYS:
+            value = metadata.get(key)
+            summary.classes[key][value if isinstance(value, str) else "(none)"] += 1
+        summary.message_tokens.append(len(json.dumps(row.get("messages"))) // 4)
+        summary.tool_tokens.append(self.tools_size(row.get("tools")) // 4)
+
+    def messages(self, path: str, line: int, row: dict[str, Any]) -> list[Any]:
+        messages = row.get("messages")
+        if "messages" not in row:
+            self.add(path, line, "error", "messages", "`messages` is missing")
+            return []
+        if not isinstance(messages, list):
+            self.add(path, line, "error", "messages", f"`messages` must be a list, not {_kind(messages)}")
+            return []
+        if not messages:
+            self.add(path, line, "error", "messages", "`messages` is empty")
+            return []
+        for n, message in enumerate(messages, start=1):
+            if not isinstance(message, dict):
+                self.add(path, line, "error", "messages", f"message {n} must be an object, not {_kind(message)}")
+                continue
+            role = message.get("role")
+            if role == "system":
+                if n == 1:
+                    self.add(path, line, "warning", "system-role",
+                             "message 1 has role 'system'; use 'developer' (reasoning models take instructions there)")
+                else:
+                    self.add(path, line, "error", "bad-role", f"message {n} has role 'system' after the conversation "
+                                                              "started; put instructions first, as 'developer'")
+            elif role not in ROLES:
+                self.add(path, line, "error", "bad-role",
+                         f"message {n} has role {role!r}; use one of {', '.join(ROLES)}")
+            content = message.get("content")
+            tool_call_turn = role == "assistant" and message.get("tool_calls") and content is None
+            if not isinstance(content, str) and not tool_call_turn:
+                self.add(path, line, "error", "content", f"message {n} content must be a string, not {_kind(content)}")
+        last = messages[-1]
+        last_role = last.get("role") if isinstance(last, dict) else None
+        if last_role != "user":
+            self.add(path, line, "error", "last-not-user",
+                     f"the last message must have role 'user', not {last_role!r}")
+        return messages
+
+    def tools(self, path: str, line: int, row: dict[str, Any]) -> list[str]:
+        """Check `tools`; return the names of its well-formed function definitions."""
+        if "tools" not in row:
+            self.add(path, line, "error", "tools", "`tools` is missing; rows carry the schema of the tools the "
+                                                   "job serves")
+            return []
+        tools = row["tools"]
+        if not isinstance(tools, list) or not tools:
+            self.add(path, line, "error", "tools", f"`tools` must be a non-empty list, not {_kind(tools)}")
+            return []
+        names: list[str] = []
+        for n, tool in enumerate(tools, start=1):
+            problem = self.tool_problem(tool)
+            if problem:
+                self.add(path, line, "error", "tools", f"tools[{n}]: {problem}")
+                continue
+            name = tool["function"]["name"]
+            if name in names:
+                self.add(path, line, "error", "tools", f"tools[{n}]: the name {name!r} is defined twice")
+                continue
+            names.append(name)
+            if name not in self.tool_names:
+                self.add(path, line, "error", "unknown-tool", f"tool {name!r} is not served by the job config "
+                         f"(it serves: {', '.join(sorted(self.tool_names))})")
+            elif name == TOOL_NAME and tool != self.app_tool:
+                parts = [k for k in ("description", "parameters")
+                         if tool["function"].get(k) != self.app_tool["function"][k]]
+                extra = sorted(set(tool) - {"type", "function"}) + sorted(
+                    set(tool["function"]) - {"name", "description", "parameters"})
+                differs = ", ".join(parts + [f"extra key {k!r}" for k in extra]) or "key order"
+                self.add(path, line, "warning", "tools-differ", f"tools[{n}] ({name}) differs from the app's "
+                         f"current schema ({differs}); regenerate it from search_tool.tool_definition()")
+        return names
+
+    def reference(self, path: str, line: int, row: dict[str, Any]) -> None:
+        ref = row.get("reference_answer")
+        if not isinstance(ref, str) or not ref.strip():
+            what = "missing" if "reference_answer" not in row else f"empty or not a string ({_kind(ref)})"
+            self.add(path, line, "error", "reference", f"`reference_answer` is {what}")
+        elif self.skus is not None and ref not in self.skus:
+            self.add(path, line, "error", "unknown-sku", f"reference_answer {ref!r} is not a SKU in the catalog")
+
+    def identity(self, path: str, line: int, row: dict[str, Any], role: Role, messages: list[Any]) -> None:
+        here = f"{path}:{line}"
+        if "id" in row:
+            key = row["id"] if isinstance(row["id"], str) else json.dumps(row["id"])
+            if key in self.ids:
+                self.add(path, line, "error", "duplicate-id", f"id {key!r} was already used at {self.ids[key]}")
+            else:
+                self.ids[key] = here
+        users = [" ".join(m["content"].lower().split()) for m in messages
+                 if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str)]
+        if not users:
+            return
+        prompt = "\n".join(users)
+        other = "train" if role == "valid" else "valid"
+        if prompt in self.prompts[other]:
+            self.add(path, line, "error", "train-valid-overlap",
+                     f"the same prompt is in training and validation (also at {self.prompts[other][prompt]})")
+        self.prompts[role].setdefault(prompt, here)
+
+    def class_coverage(self, summaries: list[FileSummary]) -> None:
+        """Warn about task types / difficulties that training has and validation lacks (or the reverse)."""
+        totals: dict[str, dict[str, Counter[str]]] = {r: {k: Counter() for k in CLASS_KEYS} for r in MAX_ROWS}
+        paths: dict[str, list[str]] = {r: [] for r in MAX_ROWS}
+        for s in summaries:
+            paths[s.role].append(s.path)
+            for key in CLASS_KEYS:
+                totals[s.role][key].update(s.classes[key])
+        if not paths["train"] or not paths["valid"]:
+            return
+        for key in CLASS_KEYS:
+            train, valid = set(totals["train"][key]) - {"(none)"}, set(totals["valid"][key]) - {"(none)"}
+            for missing, where, has in ((train - valid, "valid", "training"), (valid - train, "train", "validation")):
+                for value in sorted(missing):
+                    self.add(paths[where][0], None, "warning", "class-imbalance",
+                             f"no rows with {key} {value!r}, which {has} has")
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+def _tool_problem(tool: Any) -> str | None:
+    """Why `tool` is not a Chat-Completions function definition, or None."""
+    if not isinstance(tool, dict):
+        return f"must be an object, not {_kind(tool)}"
+    if tool.get("type") != "function":
+        return f"`type` must be 'function', not {tool.get('type')!r}"
+    function = tool.get("function")
+    if not isinstance(function, dict):
+        return f"`function` must be an object, not {_kind(function)}"
+    name = function.get("name")
+    if not isinstance(name, str) or not _TOOL_NAME.match(name):
+        return f"function name {name!r} must be 1-64 letters, digits, '_' or '-'"
+    if "description" in function and not isinstance(function["description"], str):
+        return "function description must be a string"
+    if "parameters" not in function:
+        return None
+    params = function["parameters"]
+    if not isinstance(params, dict) or params.get("type") != "object":
+        return "`parameters` must be a JSON Schema object with \"type\": \"object\""
+    try:
+        jsonschema.Draft202012Validator.check_schema(params)
+    except jsonschema.SchemaError as exc:
+        where = "/".join(str(p) for p in exc.path) or "parameters"
+        return f"`parameters` is not a valid JSON Schema at {where}: {exc.message}"
+    if not isinstance(params.get("properties", {}), dict):
+        return "`parameters.properties` must be an object"
+    missing = [r for r in params.get("required", []) if r not in params.get("properties", {})]
+    if missing:
+        return f"`parameters.required` names undefined properties: {', '.join(map(str, missing))}"
+    return None
+
+
+def validate_files(paths: Iterable[str | Path], *, catalog: Catalog | Path | str | None = SHIPPED_CATALOG,
+                   tool_names: Iterable[str] = (TOOL_NAME,), strict: bool = False,
+                   roles: Mapping[str | Path, Role] | None = None) -> ValidationReport:
+    """Validate dataset files together (so duplicate ids and train/valid overlaps across them are found).
+
+    `catalog`: reference SKUs must be in it (default: the app's shipped catalog; None skips the check).
+    `tool_names`: the tools the job config serves. `roles`: path -> "train" | "valid", overriding the name rule.
+    """
+    checker = _Checker(_catalog_skus(catalog), set(tool_names))
+    given = {str(k): v for k, v in (roles or {}).items()}
+    summaries = [checker.file(Path(p), given.get(str(p), role_for(p))) for p in paths]
+    checker.class_coverage(summaries)
+    return ValidationReport(checker.issues, summaries, strict)
