@@ -1,0 +1,133 @@
+"""The dry run's report: per-row rewards, seed 002's baseline buckets, tool use, latency and errors."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .episode import DISCARDED, FAILED, GRADED, TIME_LIMIT, Episode
+from .stats import latency_summary, mean, spread
+
+BUCKETS = ("always", "sometimes", "never")
+LEARNABLE_BAND_HINT = 0.15  # seed 002: 15-30 % of rows in the "sometimes" band is the rule of thumb
+
+
+@dataclass
+class RowSummary:
+    row_id: str
+    metadata: dict[str, Any]
+    rollouts: int
+    rewards: list[float]
+    solved: int
+    bucket: str  # always | sometimes | never | ungraded
+
+    @property
+    def mean(self) -> float | None:
+        return mean(self.rewards)
+
+    @property
+    def spread(self) -> float | None:
+        return spread(self.rewards)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row_id": self.row_id, "task_type": self.metadata.get("task_type"),
+                "difficulty": self.metadata.get("difficulty"), "rollouts": self.rollouts, "graded": len(self.rewards),
+                "mean": _r(self.mean), "spread": _r(self.spread), "min": min(self.rewards, default=None),
+                "max": max(self.rewards, default=None), "solved": self.solved,
+                "solve_rate": _r(self.solved / len(self.rewards)) if self.rewards else None, "bucket": self.bucket}
+
+
+def _r(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _bucket(rewards: list[float], threshold: float) -> tuple[int, str]:
+    solved = sum(1 for r in rewards if r >= threshold)
+    if not rewards:
+        return 0, "ungraded"
+    if solved == len(rewards):
+        return solved, "always"
+    return solved, "sometimes" if solved else "never"
+
+
+@dataclass
+class DryRunReport:
+    episodes: list[Episode]
+    threshold: float = 1.0
+    samples_per_row: int = 1
+    concurrency: int = 1
+    time_limit: float = 0.0
+    wall_seconds: float = 0.0
+    policy: str = ""
+    grader_type: str = ""
+    rows: list[RowSummary] = field(init=False)
+
+    def __post_init__(self) -> None:
+        by_row: dict[str, list[Episode]] = {}
+        for episode in self.episodes:
+            by_row.setdefault(episode.row_id, []).append(episode)
+        self.rows = []
+        for row_id, episodes in by_row.items():
+            rewards = [e.reward for e in episodes if e.status == GRADED and e.reward is not None]
+            solved, bucket = _bucket(rewards, self.threshold)
+            self.rows.append(RowSummary(row_id, episodes[0].metadata, len(episodes), rewards, solved, bucket))
+
+    # -- aggregates ---------------------------------------------------------------------------------------------
+    @property
+    def errored(self) -> list[Episode]:
+        return [e for e in self.episodes if e.errored]
+
+    @property
+    def exit_code(self) -> int:
+        """Non-zero when any rollout errored (a tool or grader failure, a policy failure, the time limit)."""
+        return 1 if self.errored else 0
+
+    def status_counts(self) -> dict[str, int]:
+        counts = Counter(e.status for e in self.episodes)
+        return {s: counts.get(s, 0) for s in (GRADED, DISCARDED, FAILED, TIME_LIMIT)}
+
+    def error_counts(self) -> dict[str, int]:
+        """Failed requests by `stage:kind`, every attempt counted (e.g. `tool:http_503`, `grader:timeout`)."""
+        return dict(Counter(err.key for e in self.episodes for err in e.errors).most_common())
+
+    def buckets(self) -> dict[str, Any]:
+        counts = Counter(r.bucket for r in self.rows)
+        graded_rows = sum(counts[b] for b in BUCKETS)
+        shares = {b: _r(counts[b] / graded_rows) if graded_rows else None for b in BUCKETS}
+        return {"threshold": self.threshold, "rows": graded_rows, "ungraded_rows": counts.get("ungraded", 0),
+                "counts": {b: counts[b] for b in BUCKETS}, "shares": shares, "learnable_share": shares["sometimes"]}
+
+    def tool_calls(self) -> dict[str, Any]:
+        counts = [len(e.tool_calls) for e in self.episodes if e.status == GRADED]
+        histogram = Counter(counts)
+        return {"per_rollout_mean": _r(mean(counts)), "max": max(counts, default=None),
+                "histogram": {str(k): histogram[k] for k in sorted(histogram)}}
+
+    def latency_ms(self) -> dict[str, Any]:
+        tool = [c.latency_ms for e in self.episodes for c in e.tool_calls if c.latency_ms is not None]
+        grader = [e.grader.latency_ms for e in self.episodes if e.grader and e.grader.latency_ms is not None]
+        return {"tool": latency_summary(tool), "grader": latency_summary(grader)}
+
+    def summary(self) -> dict[str, Any]:
+        rewards = [e.reward for e in self.episodes if e.status == GRADED and e.reward is not None]
+        return {
+            "rollouts": len(self.episodes), "rows": len(self.rows), "samples_per_row": self.samples_per_row,
+            "policy": self.policy, "grader": self.grader_type, "concurrency": self.concurrency,
+            "time_limit_s": self.time_limit, "wall_s": round(self.wall_seconds, 3),
+            "status": self.status_counts(), "rollouts_with_errors": len(self.errored),
+            "mean_reward": _r(mean(rewards)), "reward_spread": _r(spread(rewards)),
+            "baseline": self.buckets(), "tool_calls": self.tool_calls(), "latency_ms": self.latency_ms(),
+            "errors": self.error_counts(),
+        }
+
+    def to_dict(self, include_episodes: bool = False) -> dict[str, Any]:
+        data: dict[str, Any] = {"summary": self.summary(), "rows": [r.to_dict() for r in self.rows]}
+        if include_episodes:
+            data["episodes"] = [e.to_dict() for e in self.episodes]
+        return data
+
+    def render(self, max_rows: int = 10) -> str:
+        from .report_text import render_report
+
+        return render_report(self, max_rows)
