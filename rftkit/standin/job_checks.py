@@ -1,0 +1,68 @@
+"""Checks on `POST /fine_tuning/jobs`, in the order the service reports them; the first failing stage is a 400."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..job_rules import MAX_TRAINING_ROWS, MAX_VALIDATION_ROWS, Problem
+from ..jobs import spec_problems
+from .errors import ApiError, invalid
+from .state import StandinState, StoredFile
+
+_FILE_LIMITS = {"training_file": MAX_TRAINING_ROWS, "validation_file": MAX_VALIDATION_ROWS}
+
+
+def _required(body: dict[str, Any]) -> None:
+    for key in ("model", "training_file"):
+        if not isinstance(body.get(key), str) or not body[key]:
+            raise ApiError(400, f"Missing required parameter: '{key}'.", param=key, code="missing_required_parameter")
+    method = body.get("method")
+    if not isinstance(method, dict) or method.get("type") != "reinforcement":
+        got = method.get("type") if isinstance(method, dict) else method
+        raise ApiError(400, f"method.type must be 'reinforcement' (this stand-in runs reinforcement fine-tuning "
+                            f"only); got {got!r}.", param="method.type", code="invalid_value")
+    if not isinstance(body.get("validation_file"), str) or not body["validation_file"]:
+        raise ApiError(400, "A validation_file is required for reinforcement fine-tuning.",
+                       param="validation_file", code="missing_required_parameter")
+
+
+def _file(state: StandinState, body: dict[str, Any], param: str) -> StoredFile:
+    file_id = body[param]
+    stored = state.files.get(file_id)
+    if stored is None:
+        raise ApiError(400, f"invalid {param}: no file {file_id!r}.", param=param, code="invalid_file")
+    if stored.purpose != "fine-tune":
+        raise ApiError(400, f"invalid {param}: {file_id} was uploaded with purpose {stored.purpose!r}, "
+                            "not 'fine-tune'.", param=param, code="invalid_file")
+    if stored.status != "processed":
+        if stored.status == "error":
+            raise ApiError(400, f"invalid {param}: {file_id} failed validation: {stored.status_details}",
+                           param=param, code="invalid_file")
+        raise ApiError(400, f"{param} {file_id} is still being processed (status {stored.status!r}): "
+                            "wait for 'processed'.", param=param, code="file_not_ready")
+    if len(stored.rows) > _FILE_LIMITS[param]:
+        raise ApiError(400, f"invalid {param}: {len(stored.rows)} rows, at most {_FILE_LIMITS[param]} allowed.",
+                       param=param, code="invalid_file")
+    return stored
+
+
+def _metadata_problems(metadata: Any) -> list[Problem]:
+    if metadata is None:
+        return []
+    if not isinstance(metadata, dict) or len(metadata) > 16 or not all(
+            isinstance(k, str) and len(k) <= 64 and isinstance(v, str) and len(v) <= 512 for k, v in metadata.items()):
+        return [Problem("metadata", "must be at most 16 string keys (≤ 64 chars) with string values (≤ 512 chars)")]
+    return []
+
+
+def check_create(body: Any, state: StandinState) -> tuple[StoredFile, StoredFile]:
+    """Raise `ApiError` (400) for the first failing stage; return the (training, validation) files."""
+    if not isinstance(body, dict):
+        raise ApiError(400, "The request body must be a JSON object.", code="invalid_value")
+    _required(body)
+    training, validation = _file(state, body, "training_file"), _file(state, body, "validation_file")
+    problems = spec_problems(body, training.rows + validation.rows) + _metadata_problems(body.get("metadata"))
+    if problems:
+        grader_first = problems[0].param.startswith("method.reinforcement.grader")
+        raise invalid(problems, code="invalid_grader" if grader_first else "invalid_value")
+    return training, validation

@@ -1,0 +1,1 @@
+"""The stand-in's routes, mounted under /openai/v1."""

@@ -1,0 +1,96 @@
+"""/files: upload (multipart, purpose=fine-tune), retrieve, content, list, delete. Uploads are checked as JSONL."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from ..body import read_capped
+from ..errors import ApiError
+from ..ids import new_id
+from ..multipart import parse_form
+from ..rows import check_jsonl
+from ..state import StandinState, StoredFile, page
+
+router = APIRouter(tags=["files"])
+_FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the purpose field, on top of the file itself
+
+
+def _state(request: Request) -> StandinState:
+    return request.app.state.standin
+
+
+def process(stored: StoredFile) -> None:
+    """Validate the rows as the service does: `processed`, or `error` with `status_details`."""
+    rows, details = check_jsonl(stored.data)
+    stored.rows, stored.status_details = rows, details
+    stored.status = "error" if details else "processed"
+
+
+async def _process_later(stored: StoredFile, delay: float) -> None:
+    await asyncio.sleep(delay)
+    stored.status = "running"
+    await asyncio.sleep(0)
+    process(stored)
+
+
+@router.post("/files")
+async def create_file(request: Request) -> dict[str, Any]:
+    state = _state(request)
+    limit = state.config.max_file_bytes
+    raw = await read_capped(request, limit + _FORM_OVERHEAD, param="file")
+    try:
+        form = parse_form(raw, request.headers.get("content-type", ""))
+    except ValueError as exc:
+        raise ApiError(400, f"Upload a file as multipart/form-data: {exc}.", param="file",
+                       code="invalid_value") from exc
+    if "purpose" not in form:
+        raise ApiError(400, "Missing required parameter: 'purpose'.", param="purpose",
+                       code="missing_required_parameter")
+    purpose = form["purpose"].data.decode("utf-8", "replace")
+    if purpose != "fine-tune":
+        raise ApiError(400, f"purpose must be 'fine-tune' (the only purpose this stand-in serves); got {purpose!r}.",
+                       param="purpose", code="invalid_value")
+    upload = form.get("file")
+    if upload is None or upload.filename is None:
+        raise ApiError(400, "Missing required parameter: 'file'.", param="file", code="missing_required_parameter")
+    if not upload.filename.lower().endswith(".jsonl"):
+        raise ApiError(400, f"Fine-tune files must be JSONL (.jsonl); got {upload.filename!r}.", param="file",
+                       code="invalid_value")
+    if len(upload.data) > limit:
+        raise ApiError(413, f"The file is larger than {limit} bytes.", param="file", code="file_too_large")
+    stored = state.add_file(StoredFile(new_id("file"), upload.filename, purpose, upload.data))
+    if state.config.file_processing_delay > 0:
+        state.spawn(_process_later(stored, state.config.file_processing_delay))
+    else:
+        process(stored)
+    return stored.public()
+
+
+@router.get("/files")
+async def list_files(request: Request, purpose: str | None = None, limit: int = 10_000, after: str | None = None,
+                     order: str = "desc") -> dict[str, Any]:
+    files = [f.public() for f in _state(request).files.values() if purpose is None or f.purpose == purpose]
+    if order != "asc":
+        files.reverse()
+    return page(files, after, limit, max_limit=10_000)
+
+
+@router.get("/files/{file_id}")
+async def retrieve_file(request: Request, file_id: str) -> dict[str, Any]:
+    return _state(request).file(file_id).public()
+
+
+@router.get("/files/{file_id}/content")
+async def file_content(request: Request, file_id: str) -> Response:
+    return Response(_state(request).file(file_id).data, media_type="application/octet-stream")
+
+
+@router.delete("/files/{file_id}")
+async def delete_file(request: Request, file_id: str) -> dict[str, Any]:
+    state = _state(request)
+    state.file(file_id)
+    del state.files[file_id]
+    return {"id": file_id, "object": "file", "deleted": True}

@@ -1,0 +1,97 @@
+"""The dry run really calls the job's tool and grader endpoints: counted on the app's side, by trace_id."""
+
+from __future__ import annotations
+
+import asyncio
+
+from rftkit.jobs import job_a_spec, job_b_spec
+from tests import standin_support
+from tests.rft_rows import ROWS
+from tests.standin_support import Recorder, events, metrics, wait_job
+from tests.support import free_port, make_app, serve
+
+# The module-scoped fixtures shared by the stand-in test files (pytest finds them by name here).
+standin, client, files = standin_support.standin, standin_support.client, standin_support.files
+
+
+def trace_ids(client, job_id) -> list[str]:
+    return [t for step in metrics(client, job_id) for t in step["rollouts"]["trace_ids"]]
+
+
+def tool_calls(app, trace_id: str) -> int:
+    return asyncio.run(app.state.store.count(trace_id))
+
+
+def run_job(client, files, build, base_url, **options):
+    train, valid = files
+    spec = build(training_file=train.id, validation_file=valid.id, rows=ROWS, tool_base_url=base_url, **options)
+    return wait_job(client, client.fine_tuning.jobs.create(**spec).id)
+
+
+def test_job_b_calls_tool_and_endpoint_grader_once_per_rollout_trace(client, files):
+    app = make_app()
+    recorder = Recorder(app)
+    with serve(recorder) as base_url:
+        job = run_job(client, files, job_b_spec, base_url)
+    assert job.status == "succeeded", job.error
+    traces = trace_ids(client, job.id)
+    assert len(traces) == len(ROWS) == len(set(traces))  # one fresh trace_id per rollout
+    assert all(t.startswith("trace_") for t in traces)
+    for trace in traces:
+        assert tool_calls(app, trace) >= 1  # the app's trace store saw the rollout's tool calls
+    tool_bodies = recorder.bodies("/tool/search_catalog")
+    assert {b["trace_id"] for b in tool_bodies} == set(traces)
+    for body in tool_bodies:  # the service's wrapper: arguments as a JSON string, the row as `item`
+        assert body["type"] == "function_call" and body["name"] == "search_catalog"
+        assert isinstance(body["arguments"], str) and body["call_id"].startswith("call_")
+        assert body["item"]["reference_answer"] in {r["reference_answer"] for r in ROWS}
+    score_bodies = recorder.bodies("/score")
+    assert sorted(b["trace_id"] for b in score_bodies) == sorted(traces)  # the grader once per rollout
+    assert all(set(b) == {"sample", "item", "trace_id"} for b in score_bodies)
+    assert {b["sample"]["output_text"] for b in score_bodies} == {r["reference_answer"] for r in ROWS}
+    assert metrics(client, job.id)[-1]["full_valid_mean_reward"] == 1.0
+
+
+def test_job_a_grades_locally_and_still_calls_the_tool(client, files):
+    app = make_app()
+    recorder = Recorder(app)
+    with serve(recorder) as base_url:
+        job = run_job(client, files, job_a_spec, base_url)
+    assert job.status == "succeeded", job.error
+    traces = trace_ids(client, job.id)
+    assert len(set(traces)) == len(ROWS)
+    assert all(tool_calls(app, t) >= 1 for t in traces)
+    assert recorder.bodies("/score") == []  # built-in graders are computed by the stand-in, not the app
+    assert [m["train_mean_reward"] for m in metrics(client, job.id)] == [1.0, 1.0, 1.0]
+
+
+def test_the_jobs_headers_reach_the_tool(client, files):
+    app = make_app(tool_auth_disabled=False, tool_api_key="k-123")
+    with serve(app) as base_url:
+        right = run_job(client, files, job_a_spec, base_url, func_key="k-123")
+        wrong = run_job(client, files, job_a_spec, base_url, func_key="not-the-key")
+    assert right.status == "succeeded" and metrics(client, right.id)[-1]["full_valid_mean_reward"] == 1.0
+    assert all(tool_calls(app, t) >= 1 for t in trace_ids(client, right.id))
+    # A 401 is shown to the model (no retry, no discard): the rollouts end without an answer and score 0.
+    assert wrong.status == "succeeded"
+    last = metrics(client, wrong.id)[-1]
+    assert last["full_valid_mean_reward"] == 0.0 and last["rollouts"]["tool_call_errors"] >= 1
+    assert all(tool_calls(app, t) == 0 for t in trace_ids(client, wrong.id))
+
+
+def test_an_unreachable_tool_fails_the_job_with_the_reason(client, files):
+    dead = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    job = run_job(client, files, job_a_spec, dead)
+    assert job.status == "failed"
+    assert (job.error.code, job.error.param) == ("tool_endpoint_unreachable", "method.reinforcement.tools")
+    assert f"{dead}/tool/search_catalog" in job.error.message and "connection_error" in job.error.message
+    assert job.fine_tuned_model is None and metrics(client, job.id) == []
+    assert events(client, job.id)[-1].level == "error"
+
+
+def test_a_failing_grader_fails_the_job_with_the_reason(client, files):
+    with serve(make_app()) as base_url:
+        job = run_job(client, files, job_b_spec, base_url, grader_base_url=f"http://127.0.0.1:{free_port()}")
+    assert job.status == "failed"
+    assert (job.error.code, job.error.param) == ("grader_failed", "method.reinforcement.grader")
+    assert "/score" in job.error.message
