@@ -1,0 +1,296 @@
+"""What the job notebook (`notebooks/rft-tool-call.ipynb`) calls: one short cell, one function here.
+
+Without `AZURE_OPENAI_ENDPOINT` the session runs against the local stand-in of the Azure OpenAI v1 API, and
+without `TOOL_BASE_URL` / `FUNC_APP_NAME` it serves the function app itself on loopback: the notebook then runs
+end to end with no Azure account. With Azure settings the same cells submit real jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from . import DATA_DIR, REPO_ROOT
+from .settings import Settings, SettingsError, load_settings, make_client
+
+TRAIN_FILE = DATA_DIR / "train_tool.jsonl"
+VALID_FILE = DATA_DIR / "valid_tool.jsonl"
+TERMINAL = ("succeeded", "failed", "cancelled")
+
+
+@dataclass
+class NotebookSession:
+    settings: Settings
+    client: Any  # openai.OpenAI
+    tool_base_url: str
+    local: bool  # True: the local stand-in, not Azure
+    output_dir: Path
+    servers: list[Any] = field(default_factory=list)  # what this session started (stopped by close())
+
+    @property
+    def tool_headers(self) -> dict[str, str]:
+        return self.settings.tool_headers or {}
+
+    def describe(self) -> str:
+        target = (f"the LOCAL STAND-IN of the Azure OpenAI v1 API at {self.settings.endpoint} (no Azure account "
+                  "needed; jobs are dry runs that train nothing)" if self.local
+                  else f"Azure OpenAI at {self.settings.endpoint} (real jobs, billed by the hour)")
+        return (f"Jobs go to {target}.\nTool and grader endpoints: {self.tool_base_url}"
+                f"{' (served by this notebook)' if any(s[0] == 'app' for s in self.servers) else ''}\n"
+                f"Outputs: {self.output_dir}")
+
+    def close(self) -> None:
+        for _, server in reversed(self.servers):
+            server.stop()
+        self.servers.clear()
+
+
+def open_session(env_file: str | Path | None = None, *, step_delay: float = 0.5,
+                 policy_error_rate: float = 0.25) -> NotebookSession:
+    """Load `.env`; start what is missing locally (the app, the stand-in); build the OpenAI client."""
+    from .standin.server import BackgroundServer
+
+    settings = load_settings(env_file)
+    servers: list[Any] = []
+    if settings.tool_base_url is None:
+        if settings.uses_azure:
+            raise SettingsError("AZURE_OPENAI_ENDPOINT is set, so the jobs run on Azure and need a public tool "
+                                "endpoint: set FUNC_APP_NAME (or TOOL_BASE_URL) in .env")
+        from catalog_tools.app import create_app
+        from catalog_tools.config import Settings as AppSettings
+
+        app_server = BackgroundServer(create_app(AppSettings(tool_auth_disabled=True, score_auth_disabled=True,
+                                                             log_level="WARNING"))).start()
+        servers.append(("app", app_server))
+        settings = replace(settings, tool_base_url=app_server.url)
+    if not settings.uses_azure and settings.standin_url is None:
+        from .standin import StandinConfig
+        from .standin.server import StandinServer
+
+        standin = StandinServer(StandinConfig(step_delay=step_delay, policy_error_rate=policy_error_rate)).start()
+        servers.append(("standin", standin))
+        settings = replace(settings, standin_url=standin.url)
+    output_dir = Path(os.environ.get("RFTKIT_OUTPUT_DIR") or REPO_ROOT / "out")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    assert settings.tool_base_url is not None
+    return NotebookSession(settings, make_client(settings), settings.tool_base_url, not settings.uses_azure,
+                           output_dir, servers)
+
+
+# ---- preflight -------------------------------------------------------------------------------------------------
+
+def validate_data(train: Path = TRAIN_FILE, valid: Path = VALID_FILE) -> str:
+    """Run the dataset validator; raise if either file has an error (nothing is uploaded then)."""
+    from .validate import validate_files
+
+    report = validate_files([train, valid])
+    if not report.ok:
+        raise ValueError("the dataset has errors; fix them before uploading:\n" + report.render())
+    return report.render()
+
+
+def smoke_test_endpoints(session: NotebookSession) -> list[dict[str, Any]]:
+    """POST the service's exact tool wrapper and grader request; raise unless both answer as the service needs."""
+    base = session.tool_base_url
+    trace_id = f"trace_preflight_{int(time.time())}"
+    wrapper = {"type": "function_call", "id": "fc_preflight", "call_id": "call_preflight", "name": "search_catalog",
+               "arguments": json.dumps({"query": "Urban Puffer", "top_k": 1}), "trace_id": trace_id, "item": {}}
+    grader_request = {"sample": {"choices": [{"index": 0, "message": {"role": "assistant", "content": "JKT-URB-009",
+                                                                      "tool_calls": []}, "finish_reason": "stop"}],
+                                 "output_text": "JKT-URB-009", "output_json": None, "output_tools": [],
+                                 "output_reasoning_summary": None},
+                      "item": {"reference_answer": "JKT-URB-009"}, "trace_id": trace_id}
+    results = []
+    with httpx.Client(timeout=30) as http:
+        for name, url, body, headers in (("tool", f"{base}/tool/search_catalog", wrapper, session.tool_headers),
+                                         ("grader", f"{base}/score", grader_request, {})):
+            started = time.perf_counter()
+            response = http.post(url, json=body, headers=headers)
+            results.append({"endpoint": name, "url": url, "status": response.status_code,
+                            "ms": round((time.perf_counter() - started) * 1000, 1), "body": response.text[:160],
+                            "json": _json_or_none(response)})
+    tool, grader = results
+    if tool["status"] != 200 or (tool["json"] or {}).get("type") != "function_call_output":
+        raise RuntimeError(f"the tool endpoint is not ready: {tool['status']} {tool['body']}")
+    if grader["status"] != 200 or not isinstance((grader["json"] or {}).get("score"), float):
+        raise RuntimeError(f"the grader endpoint is not ready: {grader['status']} {grader['body']}")
+    return [{k: v for k, v in r.items() if k != "json"} for r in results]
+
+
+def _json_or_none(response: httpx.Response) -> dict[str, Any] | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def check_grader(session: NotebookSession, grader: dict[str, Any], right: str = "JKT-URB-009",
+                 wrong: str = "JKT-ALP-001") -> dict[str, float]:
+    """`graders.validate` the grader, then `graders.run` it on a right and a wrong answer; raise if it misjudges."""
+    client = session.client
+    client.fine_tuning.alpha.graders.validate(grader=grader)
+    item = {"reference_answer": right}
+    rewards = {answer: client.fine_tuning.alpha.graders.run(grader=grader, model_sample=answer, item=item).reward
+               for answer in (right, wrong)}
+    if not rewards[right] > rewards[wrong]:
+        raise ValueError(f"the grader does not pay the right answer more than a wrong one: {rewards}")
+    return rewards
+
+
+def reward_hack_tables(session: NotebookSession, graders: dict[str, dict[str, Any]], rows: int = 24) -> str:
+    """The reward-hacking check for each grader on the first `rows` validation rows, as text tables."""
+    from .graders.hacking import catalog_skus, check_reward_hacks, format_report
+
+    data = [json.loads(line) for line in VALID_FILE.read_text(encoding="utf-8").splitlines()[:rows]]
+    skus = catalog_skus()
+    tool_url = f"{session.tool_base_url}/tool/search_catalog"
+    tables = []
+    for label, grader in graders.items():
+        report = check_reward_hacks(grader, data, skus, tool_url=tool_url, tool_headers=session.tool_headers)
+        # The endpoint grader accepts lower case on purpose: SKUs are case-insensitive identifiers.
+        accepted = ("lower_case",) if grader.get("type") == "endpoint" else ()
+        tables.append(f"{label}\n{format_report(report, accepted)}")
+    return "\n\n".join(tables)
+
+
+async def dry_run(session: NotebookSession, grader: dict[str, Any], *, samples_per_row: int = 3,
+                  error_rate: float = 0.25, concurrency: int = 64) -> Any:
+    """Rollouts of every validation row against the real tool and `grader`, as the service plays them."""
+    from .jobs import tool_entries
+    from .rollouts import ScriptedPolicy, run_rollouts
+
+    rows = [json.loads(line) for line in VALID_FILE.read_text(encoding="utf-8").splitlines()]
+    tools = tool_entries(session.tool_base_url, func_key=session.settings.func_key)
+    return await run_rollouts(rows, tools=tools, grader=grader, policy=ScriptedPolicy(error_rate=error_rate),
+                              samples_per_row=samples_per_row, concurrency=concurrency, time_limit=300)
+
+
+# ---- files and jobs --------------------------------------------------------------------------------------------
+
+def upload(session: NotebookSession, path: Path) -> Any:
+    """Upload a JSONL for fine-tuning and wait until processed; `wait_for_processing` does not raise on `error`."""
+    with path.open("rb") as fh:
+        created = session.client.files.create(file=fh, purpose="fine-tune")
+    done = session.client.files.wait_for_processing(created.id, poll_interval=1.0, max_wait_seconds=1800)
+    if done.status != "processed":
+        raise RuntimeError(f"{path.name}: file {done.id} is {done.status!r}: {getattr(done, 'status_details', '')}")
+    return done
+
+
+def job_specs(session: NotebookSession, train_id: str, valid_id: str) -> dict[str, dict[str, Any]]:
+    """Job A (multi grader) and Job B (endpoint grader), checked before anything is sent."""
+    from .jobs import job_a_spec, job_b_spec
+
+    rows = [TRAIN_FILE, VALID_FILE]
+    common = {"training_file": train_id, "validation_file": valid_id, "rows": rows,
+              "tool_base_url": session.tool_base_url, "func_key": session.settings.func_key}
+    return {"A": job_a_spec(model=session.settings.job_a_model, **common),
+            "B": job_b_spec(model=session.settings.job_b_model, **common)}
+
+
+def watch(session: NotebookSession, job_ids: dict[str, str], poll_interval: float | None = None,
+          timeout: float = 6 * 3600) -> dict[str, Any]:
+    """Poll every job until all are terminal, printing each status change; return the final jobs."""
+    interval = poll_interval if poll_interval is not None else (1.0 if session.local else 60.0)
+    last: dict[str, str] = {}
+    final: dict[str, Any] = {}
+    deadline = time.monotonic() + timeout
+    while len(final) < len(job_ids):
+        for label, job_id in job_ids.items():
+            if label in final:
+                continue
+            job = session.client.fine_tuning.jobs.retrieve(job_id)
+            if last.get(label) != job.status:
+                print(f"[{time.strftime('%H:%M:%S')}] Job {label} {job_id}: {job.status}", flush=True)
+                last[label] = job.status
+            if job.status in TERMINAL:
+                final[label] = job
+        if len(final) < len(job_ids):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"jobs still running after {timeout} s: {sorted(set(job_ids) - set(final))}")
+            time.sleep(interval)
+    return final
+
+
+def events(session: NotebookSession, job_id: str, limit: int = 100) -> list[Any]:
+    """The job's events, oldest first."""
+    return list(reversed(session.client.fine_tuning.jobs.list_events(job_id, limit=limit).data))
+
+
+def plot_rewards(session: NotebookSession, job_ids: dict[str, str]) -> Any:
+    """Train and validation mean reward per step, per job, from the `metrics` events (a matplotlib Figure)."""
+    import matplotlib.pyplot as plt
+
+    from .monitor import reward_curve
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for label, job_id in job_ids.items():
+        curve = reward_curve(events(session, job_id, limit=1000))
+        steps = [point["step"] for point in curve]
+        ax.plot(steps, [p["train_mean_reward"] for p in curve], marker="o", label=f"Job {label} train")
+        ax.plot(steps, [p["full_valid_mean_reward"] for p in curve], marker="s", linestyle="--",
+                label=f"Job {label} validation")
+    ax.set_xlabel("step")
+    ax.set_ylabel("mean reward")
+    ax.set_ylim(0, 1.05)
+    ax.set_title("Reward per step" + (" (local dry run)" if session.local else ""))
+    ax.legend()
+    fig.tight_layout()
+    plt.close(fig)  # the caller displays it once; the inline backend would show an open figure again
+    return fig
+
+
+def try_controls(session: NotebookSession, spec: dict[str, Any], timeout: float = 120.0) -> list[str]:
+    """Local only: pause, resume and cancel a throwaway job (on Azure these would act on a real, billed job)."""
+    if not session.local:
+        raise RuntimeError("try_controls creates and cancels a job: use it against the local stand-in only")
+    jobs = session.client.fine_tuning.jobs
+    job = jobs.create(**{**spec, "suffix": "controls"})
+    log = [f"created {job.id}: {job.status}"]
+    deadline = time.monotonic() + timeout
+    # Pause works once a running job has trained a step (CONTRACTS §6).
+    while not any(e.type == "metrics" for e in events(session, job.id)):
+        if time.monotonic() > deadline or jobs.retrieve(job.id).status in TERMINAL:
+            raise RuntimeError(f"job {job.id} never reached its first step")
+        time.sleep(0.2)
+    log.append(f"pause  -> {jobs.pause(job.id).status}")
+    log.append(f"resume -> {jobs.resume(job.id).status}")
+    log.append(f"cancel -> {jobs.cancel(job.id).status}")
+    return log
+
+
+def write_summary(session: NotebookSession, jobs: dict[str, Any]) -> dict[str, Any]:
+    """Write `summary.json` (jobs, final status, mean reward per job) to the output folder and return it."""
+    from .monitor import reward_curve
+
+    summary: dict[str, Any] = {"mode": "local stand-in" if session.local else "azure", "jobs": {}}
+    for label, job in jobs.items():
+        curve = reward_curve(events(session, job.id, limit=1000))
+        last = curve[-1] if curve else {}
+        summary["jobs"][label] = {
+            "id": job.id, "model": job.model, "status": job.status,
+            "fine_tuned_model": getattr(job, "fine_tuned_model", None),
+            "error": job.error.message if getattr(job, "error", None) and job.error.message else None,
+            "steps": len(curve), "train_mean_reward": last.get("train_mean_reward"),
+            "full_valid_mean_reward": last.get("full_valid_mean_reward"),
+        }
+    (session.output_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return summary
+
+
+def summary_table(summary: dict[str, Any], labels: Sequence[str] = ("A", "B")) -> str:
+    lines = ["| job | id | status | train reward | validation reward |", "|---|---|---|---|---|"]
+    for label in labels:
+        job = summary["jobs"].get(label)
+        if job:
+            lines.append(f"| {label} | {job['id']} | {job['status']} | {job['train_mean_reward']} | "
+                         f"{job['full_valid_mean_reward']} |")
+    return "\n".join(lines)

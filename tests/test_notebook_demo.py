@@ -1,0 +1,90 @@
+"""The main job: `python -m rftkit demo` executes the job notebook headless (nbclient, a kernel from this venv)
+against the function app (uvicorn) and the Azure OpenAI v1 stand-in, all on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rftkit import notebook as rk
+
+REPO = Path(__file__).resolve().parent.parent
+AZURE_VARS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "TOOL_BASE_URL", "FUNC_APP_NAME", "FUNC_KEY",
+              "STANDIN_URL")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    env = {k: v for k, v in os.environ.items() if k not in AZURE_VARS}
+    proc = subprocess.run([sys.executable, "-m", "rftkit", "demo", "--output-dir", str(out)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=600)
+    return proc, out
+
+
+def outputs(notebook) -> list[dict]:
+    return [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])]
+
+
+def text_of(notebook) -> str:
+    parts = []
+    for o in outputs(notebook):
+        parts.append(o.get("text", "") if o["output_type"] == "stream" else json.dumps(o.get("data", {})))
+    return "\n".join(parts)
+
+
+def test_demo_exits_cleanly_and_says_where_its_outputs_are(demo):
+    proc, out = demo
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Azure OpenAI v1 stand-in" in proc.stdout and str(out) in proc.stdout
+
+
+def test_every_cell_ran_without_error(demo):
+    _, out = demo
+    notebook = nbformat.read(out / "rft-tool-call.ipynb", as_version=4)
+    code_cells = [c for c in notebook.cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in code_cells)
+    assert not [o for o in outputs(notebook) if o["output_type"] == "error"]
+
+
+def test_outputs_show_both_jobs_their_terminal_status_and_the_reward_plot(demo):
+    _, out = demo
+    notebook = nbformat.read(out / "rft-tool-call.ipynb", as_version=4)
+    summary = json.loads((out / "summary.json").read_text())
+    text = text_of(notebook)
+    assert set(summary["jobs"]) == {"A", "B"} and summary["mode"] == "local stand-in"
+    for job in summary["jobs"].values():
+        assert job["id"] in text and job["status"] == "succeeded"
+        assert 0 < job["full_valid_mean_reward"] <= 1 and job["steps"] >= 1
+    assert "succeeded" in text and "LOCAL STAND-IN" in text
+    plots = [o for o in outputs(notebook) if "image/png" in o.get("data", {})]
+    assert len(plots) == 1
+
+
+def test_preflight_ran_before_upload(demo):
+    _, out = demo
+    text = text_of(nbformat.read(out / "rft-tool-call.ipynb", as_version=4))
+    assert text.index("0 errors, 0 warnings: OK") < text.index("Dry run:") < text.index("processed")
+    assert "FLAGGED (accepted)" in text and "learnable band" in text
+    assert "pause  -> paused" in text and "cancel -> cancelled" in text
+
+
+def test_committed_notebook_has_no_outputs():
+    notebook = nbformat.read(REPO / "notebooks" / "rft-tool-call.ipynb", as_version=4)
+    nbformat.validate(notebook)
+    assert not outputs(notebook) and notebook.cells[0].cell_type == "markdown"
+
+
+def test_azure_mode_needs_a_public_tool_endpoint(tmp_path, monkeypatch):
+    env_file = tmp_path / ".env"
+    env_file.write_text('AZURE_OPENAI_ENDPOINT="https://example.openai.azure.com"\nAZURE_OPENAI_API_KEY="k"\n')
+    for name in AZURE_VARS:
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(rk.SettingsError, match="FUNC_APP_NAME"):
+        rk.open_session(env_file)
