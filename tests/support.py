@@ -17,6 +17,23 @@ from catalog_tools.catalog import Catalog
 from catalog_tools.config import SHIPPED_CATALOG, Settings
 
 _CATALOG: Catalog | None = None
+# AsgiFunctionApp.__del__ runs asyncio.run(...): garbage-collected inside a later test's event loop it fails.
+# Function apps made by tests are kept alive until the interpreter exits, where __del__ is harmless.
+_FUNCTION_APPS: list[Any] = []
+
+
+def import_function_app() -> Any:
+    """A fresh import of function_app.py (it reads its settings from the environment at import)."""
+    import importlib
+    import sys
+
+    sys.modules.pop("function_app", None)
+    try:
+        module = importlib.import_module("function_app")
+    finally:
+        sys.modules.pop("function_app", None)
+    _FUNCTION_APPS.append(module.app)
+    return module
 
 
 def shipped_catalog() -> Catalog:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
-import sys
 from pathlib import Path
 from urllib.parse import urlencode
 
 import azure.functions as func
 import pytest
 from fastapi.testclient import TestClient
+
+from tests.support import import_function_app
 
 FUNCTION_APP = Path(__file__).resolve().parent.parent / "function_app"
 
@@ -22,11 +22,9 @@ def function_module():
     patch = pytest.MonkeyPatch()
     patch.setenv("TOOL_AUTH_DISABLED", "true")
     patch.setenv("SCORE_AUTH_DISABLED", "true")
-    sys.modules.pop("function_app", None)
-    module = importlib.import_module("function_app")
+    module = import_function_app()
     yield module
     patch.undo()
-    sys.modules.pop("function_app", None)
 
 
 @pytest.fixture(scope="module")

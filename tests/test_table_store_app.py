@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import os
 import subprocess
@@ -23,7 +22,7 @@ from catalog_tools.config import Settings
 from catalog_tools.table_traces import TableTraceStore
 from catalog_tools.traces import MemoryTraceStore, ToolCallRecord
 from tests.azurite import start_azurite
-from tests.support import free_port, make_app, open_settings, shipped_catalog
+from tests.support import free_port, import_function_app, make_app, open_settings, shipped_catalog
 
 REPO = Path(__file__).resolve().parent.parent
 TOOLS = [{"type": "function", "function": {"name": "search_catalog", "parameters": {"type": "object"}}}]
@@ -63,11 +62,7 @@ def test_table_store_selected_by_setting_with_storage_fallback(monkeypatch):
 def load_function_app(monkeypatch, **env):
     for key, value in {"TOOL_AUTH_DISABLED": "true", "SCORE_AUTH_DISABLED": "true", **env}.items():
         monkeypatch.setenv(key, value)
-    sys.modules.pop("function_app", None)
-    try:
-        return importlib.import_module("function_app")
-    finally:
-        sys.modules.pop("function_app", None)
+    return import_function_app()
 
 
 def test_no_timer_with_the_memory_store(monkeypatch):
