@@ -12,6 +12,7 @@ from . import __version__
 from .catalog import Catalog
 from .config import MAX_BODY_BYTES, Settings
 from .errors import ApiError, api_error_handler, http_error_handler, validation_error_handler
+from .fast_path import FastPathMiddleware
 from .middleware import RequestGuardMiddleware
 from .routes import grader, health, tool, traces
 from .traces import MemoryTraceStore, TraceStore
@@ -70,5 +71,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     app.add_exception_handler(ApiError, api_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
+    # Added first, so it runs inside the guard: the size limit and the access log cover both paths.
+    app.add_middleware(FastPathMiddleware, state=app.state)
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=MAX_BODY_BYTES)
     return app

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import Request
 
+from . import jsonfast
 from .errors import ApiError
 
 
@@ -17,14 +18,21 @@ def _is_json_type(content_type: str) -> bool:
 
 async def read_json_object(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "")
+    check_json_type(content_type)
+    return parse_json_object(await request.body())
+
+
+def check_json_type(content_type: str) -> None:
     if not _is_json_type(content_type):
         raise ApiError(415, "unsupported_media_type", f"send JSON with Content-Type: application/json "
                        f"(got {content_type!r})")
-    raw = await request.body()
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         raise ApiError(400, "empty_body", "the request body is empty; send a JSON object")
     try:
-        body = json.loads(raw)
+        body = jsonfast.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ApiError(400, "invalid_json", f"the request body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):

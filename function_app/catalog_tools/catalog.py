@@ -1,26 +1,30 @@
-"""The product catalog: loaded once from JSONL into an in-memory SQLite database with an FTS5 index.
+"""The product catalog: loaded once from JSONL and indexed in memory for full-text search with filters and sorts.
 
-Full-text relevance is BM25 over the name, SKU, category, attribute words and description (porter
-stemming, so "jackets" finds "jacket"). Filters and sorts are SQL over indexed columns, so a query never
-scans the catalog in Python. Query words the catalog has never seen are completed as prefixes or
-corrected to the nearest catalog word (rapidfuzz), and the answer says which words were used.
+Full-text relevance is SQLite FTS5's BM25 over the name, SKU, category, attribute words and description (porter
+stemming, so "jackets" finds "jacket"), with FTS5's own terms and bm25() arithmetic (`text_index`). Filters and
+sorts are bitsets over products kept in (price, sku) order (`filter_index`), so a query never scans the catalog.
+Query words the catalog has never seen are completed as prefixes or corrected to the nearest catalog word
+(rapidfuzz), and the answer says which words were used.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import json
 import re
-import sqlite3
-import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from rapidfuzz import fuzz, process
+
+from . import bitsets
+from .filter_index import FilterIndex, first
+from .text_index import Fts5Tokens, Postings, TextIndex, best_scored
 
 WARMTH_LEVELS: tuple[str, ...] = ("light", "medium", "warm", "extra_warm")
 SortOrder = Literal["relevance", "price_asc", "price_desc", "rating_desc"]
@@ -35,8 +39,7 @@ STOP_WORDS = frozenset(
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
 _FUZZY_CUTOFF = 80.0
-# bm25() column weights, in the FTS column order below: a hit in the name or SKU counts most.
-_BM25_WEIGHTS = "10.0, 10.0, 3.0, 2.0, 1.0"
+_SCORE_ALL_BELOW = 32  # up to this many matches, score each one; beyond, rank groups of equal-scoring rows
 
 
 class CatalogError(Exception):
@@ -143,7 +146,7 @@ def load_products(path: Path) -> list[Product]:
 
 
 class Catalog:
-    """An indexed, read-only product catalog. Thread-safe; one instance per app."""
+    """An indexed, read-only product catalog. Thread-safe (read-only after construction); one instance per app."""
 
     def __init__(self, products: Iterable[Product]):
         self.products: list[Product] = list(products)
@@ -153,13 +156,31 @@ class Catalog:
                                                      for c in p.attributes.get("colors", [])}))
         self.sizes: tuple[str, ...] = tuple(sorted({str(s).upper() for p in self.products
                                                     for s in p.attributes.get("sizes", [])}))
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(":memory:", check_same_thread=False)
-        self._vocabulary: set[str] = set()
-        self._fuzzy_vocabulary: set[str] = set()  # words a misspelling may be corrected to (not SKU parts)
-        self._build()
+        # Position = rank in (price, sku) order: `price_asc` and its ties are position order.
+        self._by_position = sorted(range(len(self.products)),
+                                   key=lambda i: (self.products[i].price, self.products[i].sku))
+        ranked = [self.products[i] for i in self._by_position]
+        self._filters = FilterIndex(ranked, WARMTH_LEVELS)
+        self._exact: dict[str, list[int]] = {}
+        for position, p in enumerate(ranked):
+            for key in {_exact_key(p.name), _exact_key(p.sku)}:
+                self._exact.setdefault(key, []).append(position)
+        self._text = TextIndex([(p.sku.replace("-", " "), p.name, p.category.replace("_", " "),
+                                 _attribute_text(p.attributes), p.description) for p in ranked], Fts5Tokens())
+        self._vocabulary: set[str] = self._text.words
+        # Words a misspelling may be corrected to (not SKU parts).
+        self._fuzzy_vocabulary = {w for w in self._text.named_words if len(w) >= 4 and w.isalpha()}
         self._vocab_list = sorted(self._vocabulary)
         self._fuzzy_list = sorted(self._fuzzy_vocabulary)
+        self._public_json = lru_cache(maxsize=4096)(self._encode_public)
+
+    def _encode_public(self, sku: str) -> str:
+        return json.dumps(self.by_sku[sku].public(), separators=(",", ":"), ensure_ascii=False)
+
+    def public_json(self, product: Product) -> str:
+        """`product.public()` as compact JSON (non-ASCII kept), remembered for the 4,096 most used products: the
+        tool answers the same popular products over and over, and encoding them was its largest single cost."""
+        return self._public_json(product.sku)
 
     @classmethod
     def from_path(cls, path: Path) -> Catalog:
@@ -168,57 +189,13 @@ class Catalog:
     def __len__(self) -> int:
         return len(self.products)
 
-    def _build(self) -> None:
-        db = self._db
-        db.executescript(
-            """
-            CREATE TABLE products(id INTEGER PRIMARY KEY, category TEXT, price REAL, rating REAL,
-                                  in_stock INTEGER, waterproof INTEGER, warmth INTEGER, sku TEXT,
-                                  exact TEXT, sku_key TEXT);
-            CREATE TABLE colors(color TEXT, id INTEGER, PRIMARY KEY(color, id)) WITHOUT ROWID;
-            CREATE TABLE sizes(size TEXT, id INTEGER, PRIMARY KEY(size, id)) WITHOUT ROWID;
-            CREATE VIRTUAL TABLE fts USING fts5(sku, name, category, attrs, description,
-                                                tokenize='porter unicode61', content='');
-            """
-        )
-        rows, colors, sizes, docs = [], [], [], []
-        for pid, p in enumerate(self.products):
-            attrs = p.attributes
-            warmth = attrs.get("warmth")
-            waterproof = attrs.get("waterproof")
-            rows.append((pid, p.category, p.price, p.rating, int(p.in_stock),
-                         None if waterproof is None else int(bool(waterproof)),
-                         WARMTH_LEVELS.index(warmth) if warmth in WARMTH_LEVELS else None, p.sku,
-                         _exact_key(p.name), _exact_key(p.sku)))
-            colors.extend((str(c).lower(), pid) for c in set(attrs.get("colors", [])))
-            sizes.extend((str(s).upper(), pid) for s in set(attrs.get("sizes", [])))
-            doc = (p.sku.replace("-", " "), p.name, p.category.replace("_", " "), _attribute_text(attrs),
-                   p.description)
-            docs.append((pid, *doc))
-            for part in doc:
-                self._vocabulary.update(_words(part))
-            for part in doc[1:]:
-                self._fuzzy_vocabulary.update(w for w in _words(part) if len(w) >= 4 and w.isalpha())
-        db.executemany("INSERT INTO products VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-        db.executemany("INSERT OR IGNORE INTO colors VALUES (?,?)", colors)
-        db.executemany("INSERT OR IGNORE INTO sizes VALUES (?,?)", sizes)
-        db.executemany("INSERT INTO fts(rowid, sku, name, category, attrs, description) VALUES (?,?,?,?,?,?)", docs)
-        db.executescript(
-            """
-            CREATE INDEX products_category_price ON products(category, price);
-            CREATE INDEX products_price ON products(price);
-            CREATE INDEX products_rating ON products(rating);
-            ANALYZE;
-            """
-        )
-
     def _is_prefix(self, word: str) -> bool:
         i = bisect.bisect_left(self._vocab_list, word)
         return i < len(self._vocab_list) and self._vocab_list[i].startswith(word)
 
-    def _resolve_terms(self, query: str) -> tuple[list[str], list[str], dict[str, str], list[str]]:
-        """Map query words to FTS terms: known words, prefixes, corrected misspellings; the rest is ignored."""
-        fts_terms: list[str] = []
+    def _resolve_terms(self, query: str) -> tuple[list[Postings | None], list[str], dict[str, str], list[str]]:
+        """Map query words to FTS phrases: known words, prefixes, corrected misspellings; the rest is ignored."""
+        phrases: list[Postings | None] = []
         shown: list[str] = []
         corrections: dict[str, str] = {}
         ignored: list[str] = []
@@ -226,113 +203,114 @@ class Catalog:
             if word in STOP_WORDS:
                 continue
             if word in self._vocabulary:
-                fts_terms.append(f'"{word}"')
+                phrases.append(self._text.exact(word))
                 shown.append(word)
             elif len(word) >= 3 and self._is_prefix(word):
-                fts_terms.append(f'"{word}"*')
+                phrases.append(self._text.prefix(word))
                 shown.append(word + "*")
             elif len(word) >= 4 and word.isalpha():
+                # Imported on the first misspelling: rapidfuzz is ~50 ms of a cold start that most requests never use.
+                from rapidfuzz import fuzz, process
+
                 best = process.extractOne(word, self._fuzzy_list, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
                 if best is None:
                     ignored.append(word)
                     continue
                 corrections[word] = best[0]
-                fts_terms.append(f'"{best[0]}"')
+                phrases.append(self._text.exact(best[0]))
                 shown.append(best[0])
             else:
                 ignored.append(word)
-        return fts_terms, shown, corrections, ignored
+        return phrases, shown, corrections, ignored
 
-    @staticmethod
-    def _filter_sql(filters: Filters) -> tuple[list[str], list[Any]]:
-        where: list[str] = []
-        params: list[Any] = []
-        if filters.category is not None:
-            where.append("p.category = ?")
-            params.append(filters.category)
-        if filters.min_price is not None:
-            where.append("p.price >= ?")
-            params.append(filters.min_price)
-        if filters.max_price is not None:
-            where.append("p.price <= ?")
-            params.append(filters.max_price)
-        if filters.in_stock is not None:
-            where.append("p.in_stock = ?")
-            params.append(int(filters.in_stock))
-        if filters.min_rating is not None:
-            where.append("p.rating >= ?")
-            params.append(filters.min_rating)
-        if filters.waterproof is not None:
-            where.append("p.waterproof = ?")
-            params.append(int(filters.waterproof))
-        if filters.min_warmth is not None:
-            where.append("p.warmth >= ?")
-            params.append(WARMTH_LEVELS.index(filters.min_warmth))
-        if filters.color is not None:
-            where.append("EXISTS (SELECT 1 FROM colors c WHERE c.color = ? AND c.id = p.id)")
-            params.append(filters.color.lower())
-        if filters.size is not None:
-            where.append("EXISTS (SELECT 1 FROM sizes s WHERE s.size = ? AND s.id = p.id)")
-            params.append(filters.size.upper())
-        return where, params
+    def _filter_mask(self, f: Filters) -> int:
+        index = self._filters
+        mask = index.all
+        if f.category is not None:
+            mask &= index.categories.get(f.category, 0)
+        if f.min_price is not None or f.max_price is not None:
+            mask &= index.price_span(f.min_price, f.max_price)
+        if f.in_stock is not None:
+            mask &= index.in_stock.get(int(f.in_stock), 0)
+        if f.min_rating is not None:
+            mask &= index.rating_at_least(f.min_rating)
+        if f.waterproof is not None:
+            mask &= index.waterproof.get(int(f.waterproof), 0)
+        if f.min_warmth is not None:
+            mask &= index.warmth_at_least[WARMTH_LEVELS.index(f.min_warmth)]
+        if f.color is not None:
+            mask &= index.colors.get(f.color.lower(), 0)
+        if f.size is not None:
+            mask &= index.sizes.get(f.size.upper(), 0)
+        return mask
 
-    _ORDER = {
-        # An exact name or SKU match comes first, then BM25 (lower is better in SQLite).
-        "relevance": "exact_hit DESC, score, rating DESC, price ASC, sku ASC",
-        "price_asc": "price ASC, sku ASC",
-        "price_desc": "price DESC, sku ASC",
-        "rating_desc": "rating DESC, price ASC, sku ASC",
-    }
+    def _top(self, mask: int, sort: str, top_k: int) -> list[int]:
+        """Positions of the best `top_k` rows of `mask` for a sort that does not depend on the query words."""
+        if sort == "price_asc":
+            return first(bitsets.ascending(mask), top_k)
+        if sort == "price_desc":
+            return self._filters.by_price_desc(mask, top_k)
+        return self._filters.by_rating(mask, top_k)
 
-    def _run(self, match: str | None, filters: Filters, sort: str, top_k: int,
-             exact: str = "", deadline: float | None = None) -> tuple[list[int], int]:
-        where, params = self._filter_sql(filters)
-        if match is None:
-            source, score = "products p", "0"
-        else:
-            source, score = "fts JOIN products p ON p.id = fts.rowid", f"bm25(fts, {_BM25_WEIGHTS})"
-            where.insert(0, "fts MATCH ?")
-            params.insert(0, match)
-        clause = (" WHERE " + " AND ".join(where)) if where else ""
-        # Without query words "relevance" means best rated first.
-        order = self._ORDER["rating_desc" if match is None and sort == "relevance" else sort]
-        sql = (f"SELECT id, COUNT(*) OVER () FROM (SELECT p.id, p.price, p.rating, p.sku, {score} AS score, "
-               f"(p.exact = ?1 OR p.sku_key = ?1) AS exact_hit FROM {source}{clause}) ORDER BY {order} LIMIT ?")
-        if deadline is not None and time.perf_counter() > deadline:
-            raise SearchTimeout("the search ran past its time budget")
-        with self._lock:
-            if deadline is None:
-                rows = self._db.execute(sql, [exact, *params, top_k]).fetchall()
-            else:
-                # SQLite calls the handler every N VM steps; a non-zero answer interrupts the query.
-                self._db.set_progress_handler(lambda: int(time.perf_counter() > deadline), 1_000)
-                try:
-                    rows = self._db.execute(sql, [exact, *params, top_k]).fetchall()
-                except sqlite3.OperationalError as exc:
-                    if "interrupted" in str(exc):
-                        raise SearchTimeout("the search ran past its time budget") from exc
-                    raise
-                finally:
-                    self._db.set_progress_handler(None, 0)
-        total = rows[0][1] if rows else 0
-        return [r[0] for r in rows], total
+    def _top_relevant(self, phrases: list[Postings], mask: int, total: int, top_k: int, exact: str,
+                      check: Callable[[], None]) -> list[int]:
+        """Relevance order: an exact name or SKU match first, then BM25 (higher first), rating (desc), price, sku."""
+        members = bitsets.Members(mask)
+        ratings = self._filters.ratings
+        text = self._text
+        hits = [p for p in self._exact.get(exact, ()) if p in members]
+        if total <= _SCORE_ALL_BELOW:  # few matches: score them all
+            hit_set = set(hits)
+            keys = [(p not in hit_set, -text.score(phrases, p), -ratings[p], p) for p in bitsets.ascending(mask)]
+            check()
+            return [key[3] for key in heapq.nsmallest(top_k, keys)]
+        first_rows = sorted((-text.score(phrases, p), -ratings[p], p) for p in hits)[:top_k]
+        wanted = top_k - len(first_rows)
+        rest_mask = mask & ~bitsets.from_positions(hits, len(ratings)) if hits else mask
+        taken = best_scored(text, phrases, rest_mask, wanted, self._filters.by_rating, check)
+        rest = sorted((negative, -ratings[p], p) for negative, p in taken)[:wanted]
+        return [key[2] for key in first_rows + rest]
 
     def search(self, query: str = "", filters: Filters | None = None, sort: str = "relevance",
                top_k: int = 5, time_budget: float | None = None) -> SearchResult:
-        """Rank products matching `query` (all words, else any word) within `filters`; `total` counts all matches."""
+        """Rank products matching `query` (all words, else any word) within `filters`; `total` counts all matches.
+
+        Past `time_budget` seconds the search stops with `SearchTimeout` (checked between steps and while ranking).
+        """
         if sort not in SORT_ORDERS:
             raise ValueError(f"unknown sort {sort!r}")
         filters = filters or Filters()
         deadline = None if time_budget is None else time.perf_counter() + time_budget
-        terms, shown, corrections, ignored = self._resolve_terms(query)
-        if not terms:
-            ids, total = self._run(None, filters, sort, top_k, deadline=deadline)
-            mode: Literal["all_terms", "any_term", "no_text"] = "no_text"
-        else:
-            exact = _exact_key(query)
-            ids, total = self._run(" AND ".join(terms), filters, sort, top_k, exact, deadline)
+
+        def check() -> None:
+            if deadline is not None and time.perf_counter() > deadline:
+                raise SearchTimeout("the search ran past its time budget")
+
+        phrases, shown, corrections, ignored = self._resolve_terms(query)
+        check()
+        mask = self._filter_mask(filters)
+        mode: Literal["all_terms", "any_term", "no_text"] = "no_text"
+        if phrases:
             mode = "all_terms"
-            if total == 0 and len(terms) > 1:
-                ids, total = self._run(" OR ".join(terms), filters, sort, top_k, exact, deadline)
+            matched = mask
+            for phrase in phrases:
+                matched &= phrase.mask() if phrase is not None else 0
+            if not matched and len(phrases) > 1:
                 mode = "any_term"
-        return SearchResult([self.products[i] for i in ids], total, mode, shown, corrections, ignored)
+                union = 0
+                for phrase in phrases:
+                    union |= phrase.mask() if phrase is not None else 0
+                matched = mask & union
+            mask = matched
+        total = mask.bit_count()
+        check()
+        if not total:
+            positions: list[int] = []
+        elif mode == "no_text" or sort != "relevance":
+            # Without query words "relevance" means best rated first.
+            positions = self._top(mask, "rating_desc" if sort == "relevance" else sort, top_k)
+        else:
+            present = [p for p in phrases if p is not None]
+            positions = self._top_relevant(present, mask, total, top_k, _exact_key(query), check)
+        return SearchResult([self.products[self._by_position[p]] for p in positions], total, mode, shown,
+                            corrections, ignored)

@@ -1,4 +1,8 @@
-"""FastAPI dependencies: the app's settings, catalog and trace store, and the per-endpoint key checks."""
+"""FastAPI dependencies: the app's settings, catalog and trace store, and the per-endpoint key checks.
+
+All are `async def`: FastAPI runs plain `def` dependencies in its thread pool, and four thread hand-offs per
+request cost more than the whole search (none of these block).
+"""
 
 from __future__ import annotations
 
@@ -12,24 +16,24 @@ from .security import check_key
 from .traces import TraceStore
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     return request.app.state.catalog
 
 
-def get_store(request: Request) -> TraceStore:
+async def get_store(request: Request) -> TraceStore:
     return request.app.state.store
 
 
-def require_tool_key(request: Request) -> None:
+async def require_tool_key(request: Request) -> None:
     s: Settings = request.app.state.settings
     check_key(request, s.tool_auth_disabled, s.tool_api_key, "TOOL_AUTH_DISABLED", "TOOL_API_KEY")
 
 
-def require_score_key(request: Request) -> None:
+async def require_score_key(request: Request) -> None:
     s: Settings = request.app.state.settings
     check_key(request, s.score_auth_disabled, s.score_api_key, "SCORE_AUTH_DISABLED", "SCORE_API_KEY")
 

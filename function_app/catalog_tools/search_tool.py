@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from . import jsonfast
 from .catalog import Catalog, Filters, SearchResult, SearchTimeout
 
 TOOL_NAME = "search_catalog"
@@ -100,7 +101,7 @@ def parse_arguments(raw: Any) -> SearchArguments | dict[str, Any]:
     """Arguments as a JSON string or an object -> `SearchArguments`, or an error payload for the model."""
     if isinstance(raw, str):
         try:
-            raw = json.loads(raw) if raw.strip() else {}
+            raw = jsonfast.loads(raw) if raw.strip() else {}
         except json.JSONDecodeError as exc:
             return error_output("invalid_arguments", f"arguments are not valid JSON: {exc.msg} at position {exc.pos}")
     if not isinstance(raw, dict):
@@ -124,17 +125,17 @@ def _unknown_values(args: SearchArguments, catalog: Catalog) -> list[dict[str, A
     return problems
 
 
-def _result_payload(args: SearchArguments, result: SearchResult, budget: int) -> dict[str, Any]:
+def _payload(args: SearchArguments, result: SearchResult, filters: Filters, items: bool = True) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "query": args.query,
         "terms": result.terms,
         "match": result.match,
-        "filters": args.filters().applied(),
+        "filters": filters.applied(),
         "sort": args.sort,
         "total": result.total,
         "returned": len(result.items),
         "truncated": False,
-        "items": [p.public() for p in result.items],
+        "items": [p.public() for p in result.items] if items else [],
     }
     if result.corrections:
         payload["corrected"] = result.corrections
@@ -142,6 +143,10 @@ def _result_payload(args: SearchArguments, result: SearchResult, budget: int) ->
         payload["ignored_words"] = result.ignored
     if result.match == "any_term":
         payload["note"] = "No product matches every word; showing products that match some of them."
+    return payload
+
+
+def _fit(payload: dict[str, Any], budget: int) -> dict[str, Any]:
     # Keep the output inside its budget: drop descriptions first, then whole items from the end.
     while len(json.dumps(payload, separators=(",", ":"))) > budget and payload["items"]:
         payload["truncated"] = True
@@ -168,9 +173,18 @@ def run_search(raw_arguments: Any, catalog: Catalog, budget: int,
         error = error_output("invalid_arguments", "some filter values are not in the catalog", problems)
         return json.dumps(error, separators=(",", ":")), False
     try:
-        result = catalog.search(parsed.query, parsed.filters(), parsed.sort, parsed.top_k, time_budget)
+        filters = parsed.filters()
+        result = catalog.search(parsed.query, filters, parsed.sort, parsed.top_k, time_budget)
     except SearchTimeout:
         error = error_output("search_timeout", f"the search took longer than {time_budget} s and was stopped; "
                              "use fewer words or more filters")
         return json.dumps(error, separators=(",", ":")), False
-    return json.dumps(_result_payload(parsed, result, budget), separators=(",", ":"), ensure_ascii=False), True
+    # The usual case, fast: the products' JSON comes from the catalog's cache and is spliced into the payload's
+    # (`"items":[]` can only be the key itself: inside a JSON string its quotes would be escaped). When that text
+    # is ASCII it is also what the budget is measured on; otherwise, or over budget, the general path below.
+    shell = json.dumps(_payload(parsed, result, filters, items=False), separators=(",", ":"), ensure_ascii=False)
+    items = ",".join(catalog.public_json(p) for p in result.items)
+    text = shell.replace('"items":[]', f'"items":[{items}]', 1)
+    if text.isascii() and len(text) <= budget:
+        return text, True
+    return json.dumps(_fit(_payload(parsed, result, filters), budget), separators=(",", ":"), ensure_ascii=False), True

@@ -6,6 +6,7 @@ Keys are compared in constant time. Auth on with no key configured refuses every
 from __future__ import annotations
 
 import hmac
+from collections.abc import Mapping
 
 from fastapi import Request
 from pydantic import SecretStr
@@ -14,8 +15,12 @@ from .errors import ApiError
 
 
 def presented_keys(request: Request) -> list[str]:
-    keys = [request.headers.get("x-functions-key"), request.headers.get("api-key")]
-    auth = request.headers.get("authorization")
+    return _presented(request.headers)
+
+
+def _presented(headers: Mapping[str, str]) -> list[str]:
+    keys = [headers.get("x-functions-key"), headers.get("api-key")]
+    auth = headers.get("authorization")
     if auth and auth[:7].lower() == "bearer ":
         keys.append(auth[7:].strip())
     return [k for k in keys if k]
@@ -23,6 +28,11 @@ def presented_keys(request: Request) -> list[str]:
 
 def check_key(request: Request, disabled: bool, expected: SecretStr | None, switch: str, key_setting: str) -> None:
     """Raise a 401 ApiError unless auth is disabled or a presented key matches."""
+    check_headers(request.headers, disabled, expected, switch, key_setting)
+
+
+def check_headers(headers: Mapping[str, str], disabled: bool, expected: SecretStr | None, switch: str,
+                  key_setting: str) -> None:
     if disabled:
         return
     if expected is None or not expected.get_secret_value():
@@ -30,7 +40,7 @@ def check_key(request: Request, disabled: bool, expected: SecretStr | None, swit
                        f"set {key_setting}, or set {switch}=true to allow anonymous calls")
     want = expected.get_secret_value().encode()
     matched = False
-    for key in presented_keys(request):
+    for key in _presented(headers):
         matched |= hmac.compare_digest(key.encode(), want)
     if not matched:
         raise ApiError(401, "unauthorized", "missing or wrong key: send it in X-Functions-Key, api-key or "

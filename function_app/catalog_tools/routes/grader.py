@@ -8,11 +8,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ..body import read_json_object
+from ..config import Settings
 from ..contracts import GRADER_EXAMPLE, ErrorResponse, GraderResponse, ScoreResponse
 from ..deps import ScoreAuth, SettingsDep, StoreDep
 from ..errors import ApiError
 from ..grading import Weights, grade, reference_of, tools_offered
-from ..traces import TraceStoreError
+from ..traces import TraceStore, TraceStoreError
 
 router = APIRouter(tags=["grader"])
 
@@ -51,11 +52,17 @@ def _object(body: dict[str, Any], key: str) -> dict[str, Any]:
 async def score(request: Request, _: ScoreAuth, store: StoreDep, settings: SettingsDep,
                 explain: bool = False) -> JSONResponse:
     body = await read_json_object(request)
+    return JSONResponse(await grade_request(body, store, settings, explain, request.scope["rft.log"]))
+
+
+async def grade_request(body: dict[str, Any], store: TraceStore, settings: Settings, explain: bool,
+                        log_context: dict[str, Any]) -> dict[str, Any]:
+    """The endpoint's work on a parsed body: the response content (also used by `fast_path`)."""
     sample, item = _object(body, "sample"), _object(body, "item")
     trace_id = body.get("trace_id")
     if trace_id is not None and not isinstance(trace_id, str):
         raise ApiError(422, "invalid_grader_request", "`trace_id` must be a string")
-    request.scope["rft.log"]["trace_id"] = trace_id
+    log_context["trace_id"] = trace_id
     reference = reference_of(item)
     if reference is None:
         raise ApiError(422, "missing_reference_answer", "item.reference_answer is missing or empty: every dataset "
@@ -72,8 +79,7 @@ async def score(request: Request, _: ScoreAuth, store: StoreDep, settings: Setti
                       settings.grader_extra_call_penalty, settings.grader_min_call_factor)
     result = grade(sample, reference, calls, offered, weights)
     if not explain:
-        return JSONResponse(GraderResponse(score=result.score).model_dump())
+        return GraderResponse(score=result.score).model_dump()
     details = {"answer": result.answer, "answer_source": result.answer_source, "verdict": result.verdict,
                "reference": reference, "components": result.components, "tool_calls": calls, "tool_offered": offered}
-    return JSONResponse(ScoreResponse.model_validate({"score": result.score, "details": details})
-                        .model_dump())
+    return ScoreResponse.model_validate({"score": result.score, "details": details}).model_dump()

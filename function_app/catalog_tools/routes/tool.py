@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
 from ..body import read_json_object
+from ..catalog import Catalog
+from ..config import Settings
 from ..contracts import (
     TOOL_DIRECT_EXAMPLE,
     TOOL_WRAPPER_EXAMPLE,
@@ -22,7 +25,7 @@ from ..contracts import (
 from ..deps import CatalogDep, SettingsDep, StoreDep, ToolAuth
 from ..errors import ApiError
 from ..search_tool import TOOL_NAME, error_output, run_search
-from ..traces import ARGUMENTS_KEEP_CHARS, ToolCallRecord, TraceStoreError
+from ..traces import ARGUMENTS_KEEP_CHARS, ToolCallRecord, TraceStore, TraceStoreError
 
 router = APIRouter(tags=["tool"])
 log = logging.getLogger("catalog_tools.tool")
@@ -47,17 +50,19 @@ _REQUEST_DOC = {
 _ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 413, 415, 422)}
 
 
-def _output(call_id: str, fc_id: str, output: str) -> Response:
-    body = FunctionCallOutput(call_id=call_id, id=fc_id, output=output)
-    return Response(body.model_dump_json(), media_type="application/json")
-
-
 @router.post("/tool/search_catalog", summary="The search_catalog tool", openapi_extra=_REQUEST_DOC,
              responses={200: {"model": FunctionCallOutput}, **_ERRORS})
 async def search_catalog(request: Request, _: ToolAuth, catalog: CatalogDep, store: StoreDep,
                          settings: SettingsDep) -> Response:
     started = time.perf_counter()
     body = await read_json_object(request)
+    answer = await tool_call(body, catalog, store, settings, request.scope["rft.log"], started)
+    return Response(answer, media_type="application/json")
+
+
+async def tool_call(body: dict[str, Any], catalog: Catalog, store: TraceStore, settings: Settings,
+                    log_context: dict[str, Any], started: float) -> bytes:
+    """The endpoint's work on a parsed body: the function_call_output JSON (also used by `fast_path`)."""
     if is_wrapper(body):
         try:
             call = FunctionCall.model_validate(body)
@@ -65,13 +70,15 @@ async def search_catalog(request: Request, _: ToolAuth, catalog: CatalogDep, sto
             details = [{"field": ".".join(str(p) for p in e["loc"]), "problem": e["msg"]}
                        for e in exc.errors(include_url=False, include_context=False, include_input=False)]
             raise ApiError(422, "invalid_function_call", "the function_call wrapper is not valid", details) from exc
-        generated_id, generated_call_id = new_call_ids()
-        fc_id, call_id = call.id or generated_id, call.call_id or generated_call_id
+        fc_id, call_id = call.id, call.call_id
+        if not fc_id or not call_id:  # the service sends both; uuid4 costs a system call, so only when missing
+            generated_id, generated_call_id = new_call_ids()
+            fc_id, call_id = fc_id or generated_id, call_id or generated_call_id
         name, arguments, trace_id = call.name, call.arguments, call.trace_id
     else:
         fc_id, call_id = new_call_ids()
         name, arguments, trace_id = TOOL_NAME, body, None
-    request.scope["rft.log"].update(trace_id=trace_id, call_id=call_id)
+    log_context.update(trace_id=trace_id, call_id=call_id)
 
     if name != TOOL_NAME:
         output = json.dumps(error_output("unknown_tool", f"this endpoint serves {TOOL_NAME!r}, not {name!r}"))
@@ -90,4 +97,4 @@ async def search_catalog(request: Request, _: ToolAuth, catalog: CatalogDep, sto
         except TraceStoreError:
             # The model still gets its answer; the grader will refuse to score with missing facts.
             log.exception("could not record tool call %s of trace %s", call_id, trace_id)
-    return _output(call_id, fc_id, output)
+    return FunctionCallOutput(call_id=call_id, id=fc_id, output=output).model_dump_json().encode()

@@ -1,0 +1,225 @@
+"""The catalog engine before the in-memory index: SQLite tables and an FTS5 index, one SQL query per search.
+
+Kept to measure the current engine against (benchmarks, section 2) and to check it answers identically
+(tests/test_catalog_reference.py): same items in the same order, same totals, match modes and corrections.
+"""
+
+from __future__ import annotations
+
+import bisect
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any, Literal
+
+from rapidfuzz import fuzz, process
+
+from catalog_tools.catalog import (
+    _FUZZY_CUTOFF,
+    SORT_ORDERS,
+    STOP_WORDS,
+    WARMTH_LEVELS,
+    Filters,
+    Product,
+    SearchResult,
+    SearchTimeout,
+    _attribute_text,
+    _exact_key,
+    _words,
+)
+
+# bm25() column weights, in the FTS column order below: a hit in the name or SKU counts most.
+_BM25_WEIGHTS = "10.0, 10.0, 3.0, 2.0, 1.0"
+
+
+class Fts5Catalog:
+    """The SQL/FTS5 engine as it was before the in-memory index (same public `search`)."""
+
+    def __init__(self, products: Iterable[Product]):
+        self.products: list[Product] = list(products)
+        self.by_sku: dict[str, Product] = {p.sku: p for p in self.products}
+        self.categories: tuple[str, ...] = tuple(sorted({p.category for p in self.products}))
+        self.colors: tuple[str, ...] = tuple(sorted({str(c).lower() for p in self.products
+                                                     for c in p.attributes.get("colors", [])}))
+        self.sizes: tuple[str, ...] = tuple(sorted({str(s).upper() for p in self.products
+                                                    for s in p.attributes.get("sizes", [])}))
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._vocabulary: set[str] = set()
+        self._fuzzy_vocabulary: set[str] = set()  # words a misspelling may be corrected to (not SKU parts)
+        self._build()
+        self._vocab_list = sorted(self._vocabulary)
+        self._fuzzy_list = sorted(self._fuzzy_vocabulary)
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+    def _build(self) -> None:
+        db = self._db
+        db.executescript(
+            """
+            CREATE TABLE products(id INTEGER PRIMARY KEY, category TEXT, price REAL, rating REAL,
+                                  in_stock INTEGER, waterproof INTEGER, warmth INTEGER, sku TEXT,
+                                  exact TEXT, sku_key TEXT);
+            CREATE TABLE colors(color TEXT, id INTEGER, PRIMARY KEY(color, id)) WITHOUT ROWID;
+            CREATE TABLE sizes(size TEXT, id INTEGER, PRIMARY KEY(size, id)) WITHOUT ROWID;
+            CREATE VIRTUAL TABLE fts USING fts5(sku, name, category, attrs, description,
+                                                tokenize='porter unicode61', content='');
+            """
+        )
+        rows, colors, sizes, docs = [], [], [], []
+        for pid, p in enumerate(self.products):
+            attrs = p.attributes
+            warmth = attrs.get("warmth")
+            waterproof = attrs.get("waterproof")
+            rows.append((pid, p.category, p.price, p.rating, int(p.in_stock),
+                         None if waterproof is None else int(bool(waterproof)),
+                         WARMTH_LEVELS.index(warmth) if warmth in WARMTH_LEVELS else None, p.sku,
+                         _exact_key(p.name), _exact_key(p.sku)))
+            colors.extend((str(c).lower(), pid) for c in set(attrs.get("colors", [])))
+            sizes.extend((str(s).upper(), pid) for s in set(attrs.get("sizes", [])))
+            doc = (p.sku.replace("-", " "), p.name, p.category.replace("_", " "), _attribute_text(attrs),
+                   p.description)
+            docs.append((pid, *doc))
+            for part in doc:
+                self._vocabulary.update(_words(part))
+            for part in doc[1:]:
+                self._fuzzy_vocabulary.update(w for w in _words(part) if len(w) >= 4 and w.isalpha())
+        db.executemany("INSERT INTO products VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+        db.executemany("INSERT OR IGNORE INTO colors VALUES (?,?)", colors)
+        db.executemany("INSERT OR IGNORE INTO sizes VALUES (?,?)", sizes)
+        db.executemany("INSERT INTO fts(rowid, sku, name, category, attrs, description) VALUES (?,?,?,?,?,?)", docs)
+        db.executescript(
+            """
+            CREATE INDEX products_category_price ON products(category, price);
+            CREATE INDEX products_price ON products(price);
+            CREATE INDEX products_rating ON products(rating);
+            ANALYZE;
+            """
+        )
+
+    def _is_prefix(self, word: str) -> bool:
+        i = bisect.bisect_left(self._vocab_list, word)
+        return i < len(self._vocab_list) and self._vocab_list[i].startswith(word)
+
+    def _resolve_terms(self, query: str) -> tuple[list[str], list[str], dict[str, str], list[str]]:
+        """Map query words to FTS terms: known words, prefixes, corrected misspellings; the rest is ignored."""
+        fts_terms: list[str] = []
+        shown: list[str] = []
+        corrections: dict[str, str] = {}
+        ignored: list[str] = []
+        for word in dict.fromkeys(_words(query)):
+            if word in STOP_WORDS:
+                continue
+            if word in self._vocabulary:
+                fts_terms.append(f'"{word}"')
+                shown.append(word)
+            elif len(word) >= 3 and self._is_prefix(word):
+                fts_terms.append(f'"{word}"*')
+                shown.append(word + "*")
+            elif len(word) >= 4 and word.isalpha():
+                best = process.extractOne(word, self._fuzzy_list, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
+                if best is None:
+                    ignored.append(word)
+                    continue
+                corrections[word] = best[0]
+                fts_terms.append(f'"{best[0]}"')
+                shown.append(best[0])
+            else:
+                ignored.append(word)
+        return fts_terms, shown, corrections, ignored
+
+    @staticmethod
+    def _filter_sql(filters: Filters) -> tuple[list[str], list[Any]]:
+        where: list[str] = []
+        params: list[Any] = []
+        if filters.category is not None:
+            where.append("p.category = ?")
+            params.append(filters.category)
+        if filters.min_price is not None:
+            where.append("p.price >= ?")
+            params.append(filters.min_price)
+        if filters.max_price is not None:
+            where.append("p.price <= ?")
+            params.append(filters.max_price)
+        if filters.in_stock is not None:
+            where.append("p.in_stock = ?")
+            params.append(int(filters.in_stock))
+        if filters.min_rating is not None:
+            where.append("p.rating >= ?")
+            params.append(filters.min_rating)
+        if filters.waterproof is not None:
+            where.append("p.waterproof = ?")
+            params.append(int(filters.waterproof))
+        if filters.min_warmth is not None:
+            where.append("p.warmth >= ?")
+            params.append(WARMTH_LEVELS.index(filters.min_warmth))
+        if filters.color is not None:
+            where.append("EXISTS (SELECT 1 FROM colors c WHERE c.color = ? AND c.id = p.id)")
+            params.append(filters.color.lower())
+        if filters.size is not None:
+            where.append("EXISTS (SELECT 1 FROM sizes s WHERE s.size = ? AND s.id = p.id)")
+            params.append(filters.size.upper())
+        return where, params
+
+    _ORDER = {
+        # An exact name or SKU match comes first, then BM25 (lower is better in SQLite).
+        "relevance": "exact_hit DESC, score, rating DESC, price ASC, sku ASC",
+        "price_asc": "price ASC, sku ASC",
+        "price_desc": "price DESC, sku ASC",
+        "rating_desc": "rating DESC, price ASC, sku ASC",
+    }
+
+    def _run(self, match: str | None, filters: Filters, sort: str, top_k: int,
+             exact: str = "", deadline: float | None = None) -> tuple[list[int], int]:
+        where, params = self._filter_sql(filters)
+        if match is None:
+            source, score = "products p", "0"
+        else:
+            source, score = "fts JOIN products p ON p.id = fts.rowid", f"bm25(fts, {_BM25_WEIGHTS})"
+            where.insert(0, "fts MATCH ?")
+            params.insert(0, match)
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        # Without query words "relevance" means best rated first.
+        order = self._ORDER["rating_desc" if match is None and sort == "relevance" else sort]
+        sql = (f"SELECT id, COUNT(*) OVER () FROM (SELECT p.id, p.price, p.rating, p.sku, {score} AS score, "
+               f"(p.exact = ?1 OR p.sku_key = ?1) AS exact_hit FROM {source}{clause}) ORDER BY {order} LIMIT ?")
+        if deadline is not None and time.perf_counter() > deadline:
+            raise SearchTimeout("the search ran past its time budget")
+        with self._lock:
+            if deadline is None:
+                rows = self._db.execute(sql, [exact, *params, top_k]).fetchall()
+            else:
+                # SQLite calls the handler every N VM steps; a non-zero answer interrupts the query.
+                self._db.set_progress_handler(lambda: int(time.perf_counter() > deadline), 1_000)
+                try:
+                    rows = self._db.execute(sql, [exact, *params, top_k]).fetchall()
+                except sqlite3.OperationalError as exc:
+                    if "interrupted" in str(exc):
+                        raise SearchTimeout("the search ran past its time budget") from exc
+                    raise
+                finally:
+                    self._db.set_progress_handler(None, 0)
+        total = rows[0][1] if rows else 0
+        return [r[0] for r in rows], total
+
+    def search(self, query: str = "", filters: Filters | None = None, sort: str = "relevance",
+               top_k: int = 5, time_budget: float | None = None) -> SearchResult:
+        """Rank products matching `query` (all words, else any word) within `filters`; `total` counts all matches."""
+        if sort not in SORT_ORDERS:
+            raise ValueError(f"unknown sort {sort!r}")
+        filters = filters or Filters()
+        deadline = None if time_budget is None else time.perf_counter() + time_budget
+        terms, shown, corrections, ignored = self._resolve_terms(query)
+        if not terms:
+            ids, total = self._run(None, filters, sort, top_k, deadline=deadline)
+            mode: Literal["all_terms", "any_term", "no_text"] = "no_text"
+        else:
+            exact = _exact_key(query)
+            ids, total = self._run(" AND ".join(terms), filters, sort, top_k, exact, deadline)
+            mode = "all_terms"
+            if total == 0 and len(terms) > 1:
+                ids, total = self._run(" OR ".join(terms), filters, sort, top_k, exact, deadline)
+                mode = "any_term"
+        return SearchResult([self.products[i] for i in ids], total, mode, shown, corrections, ignored)

@@ -1,0 +1,101 @@
+"""The fast path (catalog_tools.fast_path) answers exactly as the FastAPI routes: same status, headers and body for
+the service's requests and for every kind of mistake, with auth off and on. Each request is sent to the app as
+built, then again with the fast path switched off (every request handed to the routes)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from catalog_tools import fast_path
+from tests.support import make_app
+
+TOOL, SCORE = "/tool/search_catalog", "/score"
+ROW = {"messages": [{"role": "user", "content": "warm jacket?", "name": None}], "parallel_tool_calls": False,
+       "tools": [{"type": "function", "function": {"name": "search_catalog"}}], "reference_answer": "JKT-URB-009"}
+SAMPLE = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "", "tool_calls": []},
+                       "finish_reason": "stop"}], "output_text": "JKT-URB-009", "output_json": None, "output_tools": [],
+          "output_reasoning_summary": None}
+
+
+def _wrapper(arguments: object, **extra: object) -> bytes:
+    body = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "search_catalog",
+            "arguments": arguments, "trace_id": "trace_fp", "item": ROW}
+    return json.dumps({**body, **extra}).encode()
+
+
+CASES = [
+    (TOOL, _wrapper(json.dumps({"query": "Urban Puffer", "top_k": 3})), "application/json"),
+    (TOOL, _wrapper({"query": "warm jacket", "max_price": 200, "sort": "price_asc"}), "application/json"),
+    (TOOL, _wrapper(json.dumps({"query": "", "category": "jackets", "color": "navy", "size": "M"})), "text/plain"),
+    (TOOL, _wrapper(json.dumps({"query": "jaket", "top_k": 20})), "application/json"),
+    (TOOL, _wrapper(json.dumps({"query": "café puffer"})), "application/json"),
+    (TOOL, _wrapper(json.dumps({"query": "x", "color": "mauve"})), "application/json"),
+    (TOOL, _wrapper("{not json"), "application/json"),
+    (TOOL, _wrapper(json.dumps({"query": "x", "top_k": 18446744073709551616})), "application/json"),
+    (TOOL, _wrapper("{}", name="other_tool"), "application/json"),
+    (TOOL, _wrapper("{}", call_id=5), "application/json"),
+    (TOOL, b'{"query": "Urban Puffer", "top_k": 1}', "application/json"),
+    (TOOL, b'{"query": NaN}', "application/json"),
+    (TOOL, b'\xef\xbb\xbf{"query": "puffer"}', "application/json"),
+    (TOOL, b"[1, 2]", "application/json"),
+    (TOOL, b"", "application/json"),
+    (TOOL, b"\xff\xfe", "application/json"),
+    (TOOL, b'{"query": "puffer"}', "text/html"),
+    (TOOL, b'{"query": "puffer"}', "application/json; charset=utf-8"),
+    (TOOL + "?x=1", b'{"query": "puffer"}', "application/json"),
+    (SCORE, json.dumps({"sample": SAMPLE, "item": ROW, "trace_id": "trace_fp"}).encode(), "application/json"),
+    (SCORE, json.dumps({"sample": {**SAMPLE, "output_text": "It is JKT-URB-009."}, "item": ROW}).encode(),
+     "application/json"),
+    (SCORE, json.dumps({"sample": SAMPLE, "item": {**ROW, "reference_answer": ""}}).encode(), "application/json"),
+    (SCORE, json.dumps({"sample": [], "item": ROW}).encode(), "application/json"),
+    (SCORE, json.dumps({"sample": SAMPLE, "item": ROW, "trace_id": 7}).encode(), "application/json"),
+    (SCORE + "?explain=true", json.dumps({"sample": SAMPLE, "item": ROW, "trace_id": "trace_fp"}).encode(),
+     "application/json"),
+    (SCORE, b"{", "application/json"),
+    (SCORE, b"{}", "application/xml"),
+]
+
+
+def _answers(monkeypatch: pytest.MonkeyPatch, fast: bool, headers: dict[str, str], served: list[str],
+             **settings: object) -> list:
+    if fast:  # count what the fast path answered itself, so the comparison cannot pass by always handing over
+        def counted(path: str, handler: fast_path.Handler) -> fast_path.Handler:
+            async def handle(*args: object) -> object:
+                response = await handler(*args)
+                served.append(path)
+                return response
+            return handle
+        monkeypatch.setattr(fast_path, "HANDLERS", {p: counted(p, h) for p, h in fast_path.HANDLERS.items()})
+    else:
+        monkeypatch.setattr(fast_path, "HANDLERS", {})
+    out = []
+    with TestClient(make_app(**settings)) as client:
+        for path, body, content_type in CASES:
+            response = client.post(path, content=body, headers={"Content-Type": content_type, **headers})
+            text = re.sub(r"(fc|call)_[0-9a-f]{32}", r"\1_X", response.text)  # ids made for the direct form
+            out.append((path, response.status_code, response.headers.get("content-type"),
+                        response.headers.get("www-authenticate"), text))
+    monkeypatch.undo()
+    return out
+
+
+@pytest.mark.parametrize("auth", ["off", "on, right key", "on, wrong key"])
+def test_fast_path_answers_like_the_routes(monkeypatch, auth):
+    settings: dict[str, object] = {}
+    headers: dict[str, str] = {}
+    if auth != "off":
+        settings = {"tool_auth_disabled": False, "score_auth_disabled": False, "tool_api_key": "k",
+                    "score_api_key": "k"}
+        headers = {"X-Functions-Key": "k" if auth == "on, right key" else "nope"}
+    served: list[str] = []
+    fast = _answers(monkeypatch, True, headers, served, **settings)
+    routed = _answers(monkeypatch, False, headers, [], **settings)
+    assert fast == routed
+    if auth == "on, wrong key":
+        assert not served and all(status == 401 for _, status, *_ in fast)
+    else:
+        assert set(served) == {TOOL, SCORE} and len(served) >= 10
