@@ -1,0 +1,1 @@
+"""Baseline apps the benchmarks measure the real app against."""
