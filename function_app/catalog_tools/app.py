@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
@@ -45,6 +47,15 @@ def _configure_logging(level: str) -> None:
         package_log.addHandler(handler)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    # Best effort: the Functions adapter may never run shutdown, and nothing depends on it.
+    close = getattr(app.state.store, "close", None)
+    if close is not None:
+        await close()
+
+
 def make_store(settings: Settings) -> TraceStore:
     if settings.trace_store == "table":
         from .table_traces import TableTraceStore  # imported only when used: keeps cold start small
@@ -60,7 +71,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     settings = settings or Settings()
     _configure_logging(settings.log_level)
     _warn_about_auth(settings)
-    app = FastAPI(title="RFT catalog tool and grader", version=__version__, description=DESCRIPTION)
+    app = FastAPI(title="RFT catalog tool and grader", version=__version__, description=DESCRIPTION,
+                  lifespan=_lifespan)
     app.state.settings = settings
     app.state.catalog = catalog or Catalog.from_path(settings.catalog_path)
     app.state.store = store or make_store(settings)
