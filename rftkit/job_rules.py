@@ -6,13 +6,14 @@ One implementation shared by the job builders (`rftkit.jobs`, before anything is
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from .jsonl import read_jsonl
 
 RFT_MODELS = ("o4-mini-2025-04-16", "gpt-5-2025-08-07")
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -177,16 +178,4 @@ def tool_name_problems(tools: Any, declared: set[str], param: str = "method.rein
 
 def load_jsonl(path: str | Path) -> list[dict[str, Any]]:
     """Rows of a JSONL file; a line that is not a JSON object raises ValueError naming the file and line."""
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}, line {number}: not JSON ({exc.msg})") from exc
-            if not isinstance(row, dict):
-                raise ValueError(f"{path}, line {number}: not a JSON object")
-            rows.append(row)
-    return rows
+    return read_jsonl(path)

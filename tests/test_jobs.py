@@ -218,7 +218,7 @@ def test_unreadable_rows_are_a_spec_error(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"messages": []}\nnot json\n', encoding="utf-8")
     problems = problems_of(build_a, rows=bad)
-    assert problems[0].startswith("rows: cannot read the dataset rows") and "line 2" in problems[0]
+    assert problems[0].startswith("rows: cannot read the dataset rows") and "bad.jsonl:2:" in problems[0]
     assert problems_of(build_a, rows=tmp_path / "missing.jsonl")[0].startswith("rows: ")
 
 

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..jsonl import read_jsonl
+
 
 def _header(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
@@ -51,21 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def load_rows(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
-    rows = []
-    with path.open(encoding="utf-8") as f:
-        for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{lineno}: not JSON: {exc.msg}") from exc
-            if not isinstance(row, dict):
-                raise ValueError(f"{path}:{lineno}: a row must be a JSON object")
-            rows.append(row)
-            if limit is not None and len(rows) >= limit:
-                break
-    return rows
+    return read_jsonl(path, limit)
 
 
 def load_grader(args: argparse.Namespace) -> dict[str, Any]:

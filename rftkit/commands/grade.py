@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 def _cases(args: argparse.Namespace) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(row label, sample, item) for each answer to grade."""
     from ..graders import sample_from_text
-    from ..graders.io import read_jsonl
+    from ..jsonl import read_jsonl
 
     if args.answer is not None:
         if args.answers or args.data:

@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
 
     from ..graders import validate_grader
     from ..graders.hacking import ATTACKS, catalog_skus, check_reward_hacks, format_report
-    from ..graders.io import load_grader, parse_headers, read_jsonl
+    from ..graders.io import load_grader, parse_headers
+    from ..jsonl import read_jsonl
 
     try:
         grader = load_grader(args.grader, parse_headers(args.header))

@@ -31,22 +31,6 @@ def load_grader(spec: str, headers: dict[str, str] | None = None) -> dict[str, A
     return grader
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """The JSON objects of a JSONL file, blank lines skipped; ValueError naming the first bad line."""
-    rows = []
-    for number, line in enumerate(_read(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}:{number}: not JSON: {exc}") from exc
-        if not isinstance(row, dict):
-            raise ValueError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
-        rows.append(row)
-    return rows
-
-
 def parse_headers(values: list[str] | None) -> dict[str, str]:
     """`["Name: value", ...]` -> `{"Name": "value"}`; ValueError on an entry without a colon."""
     headers = {}
