@@ -31,8 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..graders import validate_grader
-    from ..graders.io import load_grader, parse_headers
+    from ..graders.io import load_grader, parse_headers, unusable_grader_message
 
     try:
         grader = load_grader(args.grader, parse_headers(args.header))
@@ -40,9 +39,9 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    problems = validate_grader(grader)
-    if problems:
-        print("error: the grader cannot be used in an RFT job:", *problems, sep="\n  ", file=sys.stderr)
+    message = unusable_grader_message(grader)
+    if message:
+        print(message, file=sys.stderr)
         return 2
     results = _grade_all(grader, cases, args.concurrency)
     _print(cases, results, args.json)

@@ -33,9 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from catalog_tools.catalog import CatalogError
 
-    from ..graders import validate_grader
     from ..graders.hacking import ATTACKS, catalog_skus, check_reward_hacks, format_report
-    from ..graders.io import load_grader, parse_headers
+    from ..graders.io import load_grader, parse_headers, unusable_grader_message
     from ..jsonl import read_jsonl
 
     try:
@@ -51,9 +50,9 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         print(f"error: --accept {', '.join(unknown)}: not an attack ({', '.join(ATTACKS)})", file=sys.stderr)
         return 2
-    problems = validate_grader(grader)
-    if problems:
-        print("error: the grader cannot be used in an RFT job:", *problems, sep="\n  ", file=sys.stderr)
+    message = unusable_grader_message(grader)
+    if message:
+        print(message, file=sys.stderr)
         return 2
     try:
         report = check_reward_hacks(grader, rows, skus, threshold=args.threshold, concurrency=args.concurrency,

@@ -31,6 +31,14 @@ def load_grader(spec: str, headers: dict[str, str] | None = None) -> dict[str, A
     return grader
 
 
+def unusable_grader_message(grader: dict[str, Any]) -> str | None:
+    """The CLI's error text when `validate_grader` finds problems, else None."""
+    from .validation import validate_grader
+
+    problems = validate_grader(grader)
+    return "\n  ".join(["error: the grader cannot be used in an RFT job:", *problems]) if problems else None
+
+
 def parse_headers(values: list[str] | None) -> dict[str, str]:
     """`["Name: value", ...]` -> `{"Name": "value"}`; ValueError on an entry without a colon."""
     headers = {}
