@@ -65,7 +65,7 @@ def tail(log: Path | None, chars: int = 2000) -> str:
 
 
 def app_env(**extra: str) -> dict[str, str]:
-    """Environment of a served app: auth off (as the seed sample's load tests), quiet logs, importable packages."""
+    """Environment of a served app: auth off (as the public sample deploys it), quiet logs, importable packages."""
     env = {**os.environ, "TOOL_AUTH_DISABLED": "true", "SCORE_AUTH_DISABLED": "true", "LOG_LEVEL": "WARNING",
            "PYTHONPATH": os.pathsep.join([str(REPO / "function_app"), str(REPO)])}
     env.update(extra)

@@ -20,7 +20,8 @@ METHOD = """\
   alike, and explains most isolated latency spikes on this shared machine.
 - Tool bodies: the service's wrapper (`arguments` as a JSON string, the dataset row as `item`) with a seeded mix of
   product-name look-ups, descriptive queries with filters and sorts, filter-only listings, SKUs, misspellings and
-  prefixes. /score bodies: the captured Azure sample shape (CONTRACTS §2) with right, prose, wrong and empty answers.
+  prefixes. /score bodies: the grader's sample shape (docs/service-contract.md#endpoint-grader) with right, prose,
+  wrong and empty answers.
 - Baseline: a bare Starlette endpoint that reads the body and answers a fixed JSON body of the real endpoint's mean
   response size, served and driven identically. Ratios are app / baseline in the same run; on a shared machine the
   absolute numbers drift, the ratios much less. "CPU ms/req" is the server process's CPU time per answered request.

@@ -1,5 +1,5 @@
 """The requests the benchmarks send: a seeded mix of realistic `search_catalog` arguments drawn from a catalog, and
-the bodies the training service POSTs (CONTRACTS §1 tool-call wrapper, §2 grader request).
+the bodies the training service POSTs (docs/service-contract.md#tool-endpoint wrapper and #endpoint-grader request).
 
 Argument mix (weights roughly what a policy sends while learning the tool): product-name look-ups, descriptive
 queries with filters and a sort, filter-only listings, SKU look-ups, misspellings and prefixes.
@@ -87,7 +87,10 @@ def rows(path: Path = VALID_ROWS) -> list[dict[str, Any]]:
 
 
 def service_item(row: dict[str, Any]) -> dict[str, Any]:
-    """The row as the service sends it in `item` (CONTRACTS §2): `name: null` on messages, `parallel_tool_calls`."""
+    """The row as the service sends it in `item` (docs/service-contract.md#endpoint-grader).
+
+    `name: null` on messages, `parallel_tool_calls`.
+    """
     item = dict(row)
     item["messages"] = [{**m, "name": m.get("name")} for m in row.get("messages", [])]
     item.setdefault("tools", None)

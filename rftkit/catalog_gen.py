@@ -1,7 +1,7 @@
 """Seeded generator for the product catalog the app ships (`function_app/data/products.jsonl`).
 
 The same seed and size always give the same bytes, so the catalog, the datasets built on it and the
-benchmarks' larger catalogs are reproducible. The seed sample's three jackets are always included, and
+benchmarks' larger catalogs are reproducible. The public sample's three jackets are always included, and
 the catalog is shaped so that its example request ("the cheapest warm jacket under $200") has exactly
 one answer, `JKT-URB-009`.
 """
@@ -74,7 +74,7 @@ CATEGORIES: dict[str, CategorySpec] = {
                            (39, 149), True, False, APPAREL_SIZES, "fleece"),
 }
 
-# The seed sample's three jackets, exactly as its README and data name them.
+# The public sample's three jackets, exactly as its README and data name them.
 SEED_PRODUCTS: tuple[dict[str, Any], ...] = (
     {"sku": "JKT-URB-009", "name": "Urban Puffer", "price": 149.50, "rating": 4.4, "warmth": "warm",
      "waterproof": False, "colors": ["black", "navy", "olive"], "type": "Puffer",
@@ -190,7 +190,7 @@ def _seed_product(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def generate_catalog(size: int = DEFAULT_SIZE, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
-    """Return `size` products (the seed's three jackets first), deterministic for a given seed."""
+    """Return `size` products (the public sample's three jackets first), deterministic for a given seed."""
     if size < len(SEED_PRODUCTS):
         raise ValueError(f"size must be at least {len(SEED_PRODUCTS)}")
     rng = random.Random(seed)

@@ -33,7 +33,7 @@ MAX_ROWS_PER_SKU = 3  # spread the answers over the catalog
 MAX_DRAWS_PER_ROW = 400
 FILE_NAMES = {"train": "train_tool.jsonl", "valid": "valid_tool.jsonl"}
 
-# The seed sample's own request, kept verbatim in the training file.
+# The public sample's own request, kept verbatim in the training file.
 SEED_REQUEST = "Return the SKU of the cheapest warm jacket under $200."
 SEED_ANSWER = "JKT-URB-009"
 SEED_CANDIDATE = Candidate(
@@ -42,7 +42,7 @@ SEED_CANDIDATE = Candidate(
 
 
 class DatasetError(RuntimeError):
-    """The catalog cannot supply the rows asked for (too small, or the seed request no longer holds)."""
+    """The catalog cannot supply the rows asked for (too small, or the public sample's request no longer holds)."""
 
 
 def _key(text: str) -> str:
@@ -106,7 +106,7 @@ def build_rows(catalog: Catalog, seed: int = DEFAULT_SEED) -> dict[str, list[dic
     rng = random.Random(seed)
     draw = Draw(catalog, rng)
     if orc.resolve(SEED_CANDIDATE.oracle, catalog)["sku"] != SEED_ANSWER:
-        raise DatasetError(f"the seed request no longer resolves to {SEED_ANSWER} in this catalog")
+        raise DatasetError(f"the public sample's request no longer resolves to {SEED_ANSWER} in this catalog")
     picker = _Picker()
     picker.accept(SEED_CANDIDATE, "train")
     chosen: dict[str, list[Candidate]] = {"train": [], "valid": []}

@@ -1,7 +1,8 @@
 """Job A and Job B: reinforcement fine-tuning job bodies for `client.fine_tuning.jobs.create(**spec)`.
 
-Every builder checks what it builds before anything is sent (CONTRACTS §3-§5) and raises `JobSpecError`
-listing every problem, each naming the field and why. An unknown model only warns (`UnknownModelWarning`).
+Every builder checks what it builds before anything is sent (docs/service-contract.md#job-body) and raises
+`JobSpecError` listing every problem, each naming the field and why. An unknown model only warns
+(`UnknownModelWarning`).
 """
 
 from __future__ import annotations

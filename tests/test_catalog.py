@@ -1,4 +1,4 @@
-"""Catalog search: text relevance, filters, sorts, bounds, and the seed's three jackets."""
+"""Catalog search: text relevance, filters, sorts, bounds, and the public sample's three jackets."""
 
 from __future__ import annotations
 

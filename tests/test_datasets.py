@@ -258,5 +258,5 @@ def test_generator_fails_loudly_when_the_catalog_cannot_supply_the_rows():
     seed_jacket = _product("JKT-URB-009", "Urban Puffer", 149.5)
     with pytest.raises(DatasetError, match="rows for"):
         build_rows(Catalog([seed_jacket, _product("JKT-X", "Storm Shell", 250.0)]))
-    with pytest.raises(DatasetError, match="seed request"):
+    with pytest.raises(DatasetError, match="public sample's request"):
         build_rows(Catalog([_product("JKT-X", "Storm Shell", 120.0), seed_jacket]))

@@ -11,7 +11,7 @@ TOOLS = [{"type": "function", "function": {"name": "search_catalog", "parameters
 
 
 def captured_sample(content: str) -> dict:
-    """The sample shape captured from Azure (CONTRACTS §2), with the model's final text."""
+    """The grader's sample shape (docs/service-contract.md#endpoint-grader), with the model's final text."""
     return {"choices": [{"index": 0, "message": {"role": "assistant", "content": content, "tool_calls": []},
                          "finish_reason": "stop"}],
             "output_text": content, "output_json": None, "output_tools": [], "output_reasoning_summary": None}

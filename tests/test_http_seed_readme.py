@@ -1,4 +1,4 @@
-"""The seed README's local smoke tests, verbatim (curl), against the app served by uvicorn on loopback.
+"""The public sample README's local smoke tests, verbatim (curl), against the app served by uvicorn on loopback.
 
 The server is started with the README's command line and the committed local.settings example's values,
 exactly as a user without Core Tools would run it.

@@ -17,7 +17,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore", case_sensitive=False)
 
-    # Auth: on by default. The seed README's switches turn it off per endpoint.
+    # Auth: on by default. The public sample's switches turn it off per endpoint.
     tool_auth_disabled: bool = False
     score_auth_disabled: bool = False
     tool_api_key: SecretStr | None = None

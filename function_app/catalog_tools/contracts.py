@@ -1,4 +1,7 @@
-"""Wire shapes of the two endpoints, as the training service sends and expects them (CONTRACTS §1, §2)."""
+"""Wire shapes of the two endpoints, as the training service sends and expects them.
+
+See docs/service-contract.md#tool-endpoint and docs/service-contract.md#endpoint-grader.
+"""
 
 from __future__ import annotations
 

@@ -37,7 +37,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", metavar="DEPLOYMENT", help="Azure OpenAI deployment for the model policy "
                    "(needs AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY, from the environment or .env)")
     p.add_argument("--reasoning-effort", choices=("low", "medium", "high"), help="model policy only")
-    p.add_argument("--samples-per-row", type=int, default=1, metavar="N", help="rollouts per row (seed 002: 5)")
+    p.add_argument("--samples-per-row", type=int, default=1, metavar="N",
+                   help="rollouts per row (5 or more shows the learnable band)")
     p.add_argument("--concurrency", type=int, default=64, metavar="C", help="rollouts in flight at once")
     p.add_argument("--time-limit", type=float, default=300.0, metavar="S", help="total time bound, seconds")
     p.add_argument("--request-timeout", type=float, default=60.0, metavar="S", help="per HTTP request, seconds")

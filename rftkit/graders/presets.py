@@ -1,4 +1,4 @@
-"""The graders of the two sample jobs (CONTRACTS §4, §5), as the job builders submit them."""
+"""The graders of the two sample jobs (docs/service-contract.md#built-in-graders), as the job builders submit them."""
 
 from __future__ import annotations
 
@@ -25,5 +25,8 @@ def job_a_grader() -> dict[str, Any]:
 
 
 def endpoint_grader(url: str, name: str = "catalog_grader", rate_limit: int = 50) -> dict[str, Any]:
-    """Job B: the project's `/score` endpoint grader; no headers (the service may not forward them, CONTRACTS §2)."""
+    """Job B: the project's `/score` endpoint grader; no headers.
+
+    The service may not forward them: docs/service-contract.md#where-the-sources-disagree.
+    """
     return {"type": "endpoint", "name": name, "url": url, "rate_limit": rate_limit}

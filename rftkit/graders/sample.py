@@ -9,8 +9,9 @@ from typing import Any
 def sample_from_text(text: str) -> dict[str, Any]:
     """A sample whose final answer is `text`, with no tool calls.
 
-    Same shape as the sample Azure sends to an endpoint grader (CONTRACTS §2). `output_json` is the parsed answer
-    when `text` is a JSON object (the service fills it when the sample is valid JSON), else None.
+    Same shape as the sample Azure sends to an endpoint grader (docs/service-contract.md#endpoint-grader).
+    `output_json` is the parsed answer when `text` is a JSON object (the service fills it when the sample is valid
+    JSON), else None.
     """
     try:
         parsed = json.loads(text)

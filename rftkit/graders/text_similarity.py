@@ -1,8 +1,8 @@
 """`text_similarity` metrics, each a score in [0, 1] of the rendered input against the rendered reference.
 
 Only `fuzzy_match` is known to equal the service: `rapidfuzz.fuzz.ratio(input, reference) / 100` on the raw strings
-(CONTRACTS §5). The service does not document the code behind the others, so these are approximations with the
-libraries its python-grader image ships:
+(docs/service-contract.md#built-in-graders). The service does not document the code behind the others, so these
+are approximations with the libraries its python-grader image ships:
 
 - bleu, gleu: nltk `sentence_bleu` (uniform 1-4-gram weights, no smoothing) and `sentence_gleu` (1-4-grams) over
   `wordpunct_tokenize` tokens (a regex tokenizer: `JKT-URB-009` -> `JKT - URB - 009`; case kept).

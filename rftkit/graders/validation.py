@@ -1,10 +1,10 @@
 """`validate_grader`: what is wrong with a grader definition for a reinforcement fine-tuning job, field by field.
 
-The checks follow CONTRACTS §2 and §5: the grader types RFT accepts and their fields, string_check operations,
-text_similarity metrics (not the evals-only `cosine`), templates in the `item`/`sample` namespaces, a multi grader's
-`graders` dict and `calculate_output` formula (names = its keys, allowed operators and functions, no multi inside a
-multi), and the endpoint grader's URL. Unknown fields are reported too: a misspelt field is otherwise silently
-ignored locally and rejected by the service, or the other way round.
+The checks follow docs/service-contract.md#built-in-graders: the grader types RFT accepts and their fields,
+string_check operations, text_similarity metrics (not the evals-only `cosine`), templates in the `item`/`sample`
+namespaces, a multi grader's `graders` dict and `calculate_output` formula (names = its keys, allowed operators and
+functions, no multi inside a multi), and the endpoint grader's URL. Unknown fields are reported too: a misspelt
+field is otherwise silently ignored locally and rejected by the service, or the other way round.
 """
 
 from __future__ import annotations

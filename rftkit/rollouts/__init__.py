@@ -4,7 +4,7 @@
                                 grader={"type": "endpoint", "url": score_url}, policy=ScriptedPolicy())
     print(report.render())
 
-`compare_files(base, tuned)` diffs two episode files (seed 002 steps 7-8).
+`compare_files(base, tuned)` diffs two episode files (base model vs tuned checkpoint).
 """
 
 from __future__ import annotations

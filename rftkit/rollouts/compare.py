@@ -1,4 +1,4 @@
-"""Compare two episode files per row (seed 002 steps 7-8): base model vs tuned checkpoint, same rows.
+"""Compare two episode files per row (evaluate the tuned model): base model vs tuned checkpoint, same rows.
 
 A row's reward and tool calls are the means over its graded rollouts. Rows are matched by `row_id`; rows only
 in one file, or never graded in one of them, are listed apart and left out of the numbers.

@@ -1,4 +1,4 @@
-"""One rollout's record (seed 003's episode capture): what was asked, every tool call, the answer, the reward.
+"""One rollout's record (an episode capture): what was asked, every tool call, the answer, the reward.
 
 `--episodes FILE` writes one `Episode.to_dict()` per line; `compare` reads them back with `read_episodes`.
 """

@@ -125,7 +125,7 @@ class ModelPolicy:
 
 
 def azure_client(endpoint: str, api_key: str, *, timeout: float = 120.0, max_retries: int = 2) -> AsyncOpenAI:
-    """`AsyncOpenAI` on Azure OpenAI's v1 path (CONTRACTS §4)."""
+    """`AsyncOpenAI` on Azure OpenAI's v1 path (docs/service-contract.md#job-body)."""
     from openai import AsyncOpenAI
 
     return AsyncOpenAI(base_url=f"{endpoint.rstrip('/')}/openai/v1/", api_key=api_key, timeout=timeout,

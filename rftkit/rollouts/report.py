@@ -1,4 +1,4 @@
-"""The dry run's report: per-row rewards, seed 002's baseline buckets, tool use, latency and errors."""
+"""The dry run's report: per-row rewards, always/sometimes/never baseline buckets, tool use, latency and errors."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .episode import DISCARDED, FAILED, GRADED, TIME_LIMIT, Episode
 from .stats import latency_summary, mean, spread
 
 BUCKETS = ("always", "sometimes", "never")
-LEARNABLE_BAND_HINT = 0.15  # seed 002: 15-30 % of rows in the "sometimes" band is the rule of thumb
+LEARNABLE_BAND_HINT = 0.15  # rule of thumb: 15-30 % of rows in the "sometimes" band
 
 
 @dataclass

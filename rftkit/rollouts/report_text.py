@@ -33,7 +33,7 @@ def _baseline_lines(report: DryRunReport) -> list[str]:
                      "use --samples-per-row 5 or more to see the learnable band")
     elif b["learnable_share"] is not None and b["learnable_share"] < LEARNABLE_BAND_HINT:
         lines.append(f"  warning: under {LEARNABLE_BAND_HINT:.0%} of rows are sometimes solved: RFT has little "
-                     "signal to learn from (seed 002 step 1)")
+                     "signal to learn from (check the base model's prior first)")
     return lines
 
 

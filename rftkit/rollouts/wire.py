@@ -1,4 +1,6 @@
-"""The exact shapes the training service sends (CONTRACTS §1, §2): tool-call wrapper, `item`, `sample`, grader body.
+"""The exact shapes the training service sends: tool-call wrapper, `item`, `sample`, grader body.
+
+See docs/service-contract.md#tool-endpoint and docs/service-contract.md#endpoint-grader.
 
 Kept in one place so the dry run can only drift from the service in one file.
 """

@@ -1,4 +1,6 @@
-"""Metrics of a dry-run step, shaped like the service's RFT `metrics` events (CONTRACTS §6).
+"""Metrics of a dry-run step, shaped like the service's RFT `metrics` events.
+
+See docs/service-contract.md#files-job-statuses-and-monitoring.
 
 `train_mean_reward` is the mean over this step's rollouts; `full_valid_mean_reward` the mean over every validation
 rollout so far (the whole validation set at the last step). Discarded rollouts (a tool or grader failure after

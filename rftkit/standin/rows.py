@@ -1,4 +1,7 @@
-"""The checks the service runs on an uploaded fine-tune JSONL file (CONTRACTS §3), as file status details."""
+"""The checks the service runs on an uploaded fine-tune JSONL file, as file status details.
+
+See docs/service-contract.md#dataset-rows.
+"""
 
 from __future__ import annotations
 
