@@ -110,12 +110,13 @@ class CellError:
 
 
 def _set_submit(notebook: Any, submit: bool) -> Any:
-    """The cell tagged `submit`, with its `SUBMIT = False` line turned to True when `submit`."""
+    """The cell tagged `submit` (None if there is none), its `SUBMIT = False` line turned to True when `submit`."""
     cells = [c for c in notebook.cells if SUBMIT_TAG in c.get("metadata", {}).get("tags", [])]
+    if not submit:
+        return cells[0] if cells else None
     if len(cells) != 1 or not _SUBMIT_FALSE.search(cells[0].source):
-        raise RuntimeError(f"{NOTEBOOK.name} needs exactly one cell tagged {SUBMIT_TAG!r} holding `SUBMIT = False`")
-    if submit:
-        cells[0].source = _SUBMIT_FALSE.sub("SUBMIT = True", cells[0].source, count=1)
+        raise RuntimeError(f"--submit needs exactly one notebook cell tagged {SUBMIT_TAG!r} holding `SUBMIT = False`")
+    cells[0].source = _SUBMIT_FALSE.sub("SUBMIT = True", cells[0].source, count=1)
     return cells[0]
 
 
@@ -157,7 +158,8 @@ def execute_notebook(output_dir: Path, env: dict[str, str], cell_timeout: float,
     from nbclient.exceptions import CellControlSignal, DeadKernelError
 
     notebook = nbformat.read(notebook_path, as_version=4)
-    submit_index = notebook.cells.index(_set_submit(notebook, submit)) if notebook_path == NOTEBOOK else None
+    submit_cell = _set_submit(notebook, submit)
+    submit_index = notebook.cells.index(submit_cell) if submit_cell is not None else None
 
     def on_cell_executed(cell: Any, cell_index: int, **_: Any) -> None:
         if cell_index == submit_index:
@@ -177,7 +179,7 @@ def execute_notebook(output_dir: Path, env: dict[str, str], cell_timeout: float,
 
 
 def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float = 0.5,
-             error_rate: float = 0.25, submit: bool = False) -> int:
+             error_rate: float = 0.25, submit: bool = False, notebook: Path = NOTEBOOK) -> int:
     """Run the main job; print where its outputs are; return an exit code (0 = every cell ran, or the run stopped
     on purpose before submitting to Azure).
 
@@ -205,13 +207,13 @@ def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float
             started.append(standin)
             env.update(TOOL_BASE_URL=app_url, STANDIN_URL=standin_url)
             print(f"function app: {app_url}\nAzure OpenAI v1 stand-in: {standin_url}/openai/v1/")
-        print(f"executing {NOTEBOOK.relative_to(REPO_ROOT)} ...", flush=True)
-        _, error = execute_notebook(output_dir, env, cell_timeout, submit=submit,
+        print(f"executing {os.path.relpath(notebook, REPO_ROOT)} ...", flush=True)
+        _, error = execute_notebook(output_dir, env, cell_timeout, notebook_path=notebook, submit=submit,
                                     show=lambda text: print(text, end="", flush=True))
     finally:
         for proc in reversed(started):
             _stop(proc)
-    print(f"executed notebook: {output_dir / NOTEBOOK.name}")
+    print(f"executed notebook: {output_dir / notebook.name}")
     if error and error.ename == "NothingSubmitted":
         print("Nothing was submitted: no file was uploaded and no job was created. To submit the jobs above "
               "(real, billed per hour of training): python -m rftkit demo --submit")
