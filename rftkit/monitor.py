@@ -64,7 +64,9 @@ def final_rewards(events: Iterable[Any]) -> dict[str, Any]:
     last = metrics[-1] if metrics else {}
     dry_run = bool(last.get("dry_run"))
     valid = next((d for d in reversed(metrics) if d.get("full_valid_mean_reward") is not None), {})
-    if dry_run:
+    if not metrics:
+        step_on = valid_on = "nothing: the job reported no metrics step"
+    elif dry_run:
         def played(data: dict[str, Any]) -> int:
             return (data.get("rollouts") or {}).get("played") or 0
 
@@ -74,7 +76,8 @@ def final_rewards(events: Iterable[Any]) -> dict[str, Any]:
         valid_on = f"all {every} validation rollouts of steps 1-{valid.get('step')} (scripted policy)"
     else:
         step_on = f"the training batch of step {last.get('step')}"
-        valid_on = f"the validation set, evaluated at step {valid.get('step')}"
+        valid_on = (f"the validation set, evaluated at step {valid['step']}" if valid
+                    else "nothing yet: no validation evaluation was reported")
     return {"steps": len(metrics), "dry_run": dry_run,
             "last_step_reward": {"value": last.get("train_mean_reward"), "measured_on": step_on},
             "validation_reward": {"value": valid.get("full_valid_mean_reward"), "measured_on": valid_on}}
