@@ -2,7 +2,7 @@
 
 Without `AZURE_OPENAI_ENDPOINT` the session runs against the local stand-in of the Azure OpenAI v1 API, and
 without `TOOL_BASE_URL` / `FUNC_APP_NAME` it serves the function app itself on loopback: the notebook then runs
-end to end with no Azure account. With Azure settings the same cells submit real jobs.
+end to end with no Azure account. With Azure settings the same cells submit real jobs, once `SUBMIT = True`.
 """
 
 from __future__ import annotations
