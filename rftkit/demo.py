@@ -2,16 +2,21 @@
 
 Starts the function app (uvicorn) and the Azure OpenAI v1 stand-in on free loopback ports, executes the job
 notebook headless against them (nbclient), writes the executed notebook and a summary to an output folder, and
-stops what it started. With Azure settings in `.env`, the same notebook submits real jobs instead.
+stops what it started. With Azure settings in `.env`, the same notebook targets Azure: it runs the preflight and
+shows what it would submit, and creates real (billed) jobs only with `--submit`.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,8 @@ from .settings import load_settings
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "rft-tool-call.ipynb"
 READY_PREFIX = "rftkit standin ready: "
+SUBMIT_TAG = "submit"  # the notebook cell holding `SUBMIT = False`
+_SUBMIT_FALSE = re.compile(r"^SUBMIT = False\b", re.MULTILINE)
 
 
 def _free_port() -> int:
@@ -89,27 +96,98 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(10)
 
 
-def execute_notebook(output_dir: Path, env: dict[str, str], cell_timeout: float) -> tuple[Any, str | None]:
-    """Run the notebook in a kernel from this venv; return the executed notebook and the error, if any."""
-    import nbformat
-    from nbclient import NotebookClient
+@dataclass(frozen=True)
+class CellError:
+    """Why the notebook stopped: the cell (1-based among code cells), its first line, and the exception."""
+
+    cell: int
+    first_line: str
+    ename: str
+    evalue: str
+
+    def __str__(self) -> str:
+        return f"code cell {self.cell} (`{self.first_line}`) raised {self.ename}: {self.evalue}"
+
+
+def _set_submit(notebook: Any, submit: bool) -> Any:
+    """The cell tagged `submit` (None if there is none), its `SUBMIT = False` line turned to True when `submit`."""
+    cells = [c for c in notebook.cells if SUBMIT_TAG in c.get("metadata", {}).get("tags", [])]
+    if not submit:
+        return cells[0] if cells else None
+    if len(cells) != 1 or not _SUBMIT_FALSE.search(cells[0].source):
+        raise RuntimeError(f"--submit needs exactly one notebook cell tagged {SUBMIT_TAG!r} holding `SUBMIT = False`")
+    cells[0].source = _SUBMIT_FALSE.sub("SUBMIT = True", cells[0].source, count=1)
+    return cells[0]
+
+
+def _kernel_config(socket_dir: str) -> Any:
+    """Unix sockets in a private folder instead of TCP on loopback: no port for other local users to reach, and
+    no "running over TCP without encryption" warning from the kernel. Windows keeps ipykernel's default TCP."""
+    from traitlets.config import Config
+
+    config = Config()
+    if os.name == "posix":
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(socket_dir, "kernel")
+    return config
+
+
+def _cell_error(notebook: Any, exc: Exception) -> CellError:
     from nbclient.exceptions import CellExecutionError
 
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(notebook, timeout=int(cell_timeout), kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+    code_cells = [c for c in notebook.cells if c.cell_type == "code"]
+    failed = next((n for n, c in enumerate(code_cells, 1)
+                   if any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
+    if failed is None:  # a timeout or a dead kernel leaves no error output: the last cell that started
+        failed = max((n for n, c in enumerate(code_cells, 1) if c.get("execution_count")), default=0)
+    source = code_cells[failed - 1].source.strip() if failed else ""
+    first_line = source.splitlines()[0] if source else ""
+    if isinstance(exc, CellExecutionError):
+        return CellError(failed, first_line, exc.ename, exc.evalue)
+    return CellError(failed, first_line, type(exc).__name__, str(exc).strip().splitlines()[0] if str(exc) else "")
+
+
+def execute_notebook(output_dir: Path, env: dict[str, str], cell_timeout: float, *, notebook_path: Path = NOTEBOOK,
+                     submit: bool = False, show: Callable[[str], None] = print) -> tuple[Any, CellError | None]:
+    """Run the notebook in a kernel from this venv; return the executed notebook and why it stopped, if it did.
+
+    The submit cell's output (what would be submitted) is passed to `show` as soon as that cell has run.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellControlSignal, DeadKernelError
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    submit_cell = _set_submit(notebook, submit)
+    submit_index = notebook.cells.index(submit_cell) if submit_cell is not None else None
+
+    def on_cell_executed(cell: Any, cell_index: int, **_: Any) -> None:
+        if cell_index == submit_index:
+            show("".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream"))
+
     error = None
-    try:
-        client.execute(env=env)
-    except CellExecutionError as exc:
-        error = str(exc).splitlines()[0] if str(exc) else "a cell failed"
-    nbformat.write(notebook, output_dir / NOTEBOOK.name)
+    with tempfile.TemporaryDirectory(prefix="rftkit-kernel-") as socket_dir:
+        client = NotebookClient(notebook, timeout=int(cell_timeout), kernel_name="python3",
+                                resources={"metadata": {"path": str(notebook_path.parent)}},
+                                config=_kernel_config(socket_dir), on_cell_executed=on_cell_executed)
+        try:
+            client.execute(env=env)
+        except (CellControlSignal, DeadKernelError) as exc:  # a failing cell, a timeout, a dead kernel
+            error = _cell_error(notebook, exc)
+    nbformat.write(notebook, output_dir / notebook_path.name)
     return notebook, error
 
 
 def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float = 0.5,
-             error_rate: float = 0.25) -> int:
-    """Run the main job; print where its outputs are; return an exit code (0 = every cell ran)."""
+             error_rate: float = 0.25, submit: bool = False, notebook: Path = NOTEBOOK) -> int:
+    """Run the main job; print where its outputs are; return an exit code (0 = every cell ran, or the run stopped
+    on purpose before submitting to Azure).
+
+    On Azure (`AZURE_OPENAI_ENDPOINT` set) real jobs are created only with `submit`; without it the notebook
+    runs the preflight, shows what it would submit, and stops before any upload.
+    """
+    from .notebook import job_line
+
     output_dir = output_dir.resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
     settings = load_settings()
@@ -117,7 +195,11 @@ def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float
     env = {**os.environ, "RFTKIT_OUTPUT_DIR": str(output_dir)}
     try:
         if settings.uses_azure:
-            print(f"Azure settings found: the notebook submits REAL jobs to {settings.azure_openai_endpoint}")
+            print(f"Azure settings found: jobs go to {settings.azure_openai_endpoint} (sign-in: {settings.auth})")
+            print("--submit given: after the preflight the notebook uploads the files and creates REAL jobs, billed "
+                  "per hour of training" if submit else
+                  "without --submit the notebook runs the preflight, shows what it would submit, and stops before "
+                  "uploading anything")
         else:
             app, app_url = start_app()
             started.append(app)
@@ -125,12 +207,17 @@ def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float
             started.append(standin)
             env.update(TOOL_BASE_URL=app_url, STANDIN_URL=standin_url)
             print(f"function app: {app_url}\nAzure OpenAI v1 stand-in: {standin_url}/openai/v1/")
-        print(f"executing {NOTEBOOK.relative_to(REPO_ROOT)} ...", flush=True)
-        _, error = execute_notebook(output_dir, env, cell_timeout)
+        print(f"executing {os.path.relpath(notebook, REPO_ROOT)} ...", flush=True)
+        _, error = execute_notebook(output_dir, env, cell_timeout, notebook_path=notebook, submit=submit,
+                                    show=lambda text: print(text, end="", flush=True))
     finally:
         for proc in reversed(started):
             _stop(proc)
-    print(f"executed notebook: {output_dir / NOTEBOOK.name}")
+    print(f"executed notebook: {output_dir / notebook.name}")
+    if error and error.ename == "NothingSubmitted":
+        print("Nothing was submitted: no file was uploaded and no job was created. To submit the jobs above "
+              "(real, billed per hour of training): python -m rftkit demo --submit")
+        return 0
     if error:
         print(f"FAILED: {error}")
         return 1
@@ -138,6 +225,5 @@ def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float
     summary = json.loads(summary_path.read_text(encoding="utf-8"))
     print(f"summary ({summary['mode']}): {summary_path}")
     for label, job in summary["jobs"].items():
-        print(f"  Job {label}: {job['id']} {job['status']}  train reward {job['train_mean_reward']}  "
-              f"validation reward {job['full_valid_mean_reward']}")
+        print(f"  {job_line(label, job)}")
     return 0 if all(job["status"] == "succeeded" for job in summary["jobs"].values()) else 1

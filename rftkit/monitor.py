@@ -46,3 +46,38 @@ def reward_curve(events: Iterable[Any]) -> list[dict[str, Any]]:
         by_step[data["step"]] = {key: data.get(key) for key in ("step", "total_steps", "train_mean_reward",
                                                                 "full_valid_mean_reward")}
     return [by_step[step] for step in sorted(by_step)]
+
+
+def _metrics_data(events: Iterable[Any]) -> list[dict[str, Any]]:
+    data = [_field(e, "data") for e in events if _field(e, "type") == "metrics"]
+    return sorted((d for d in data if isinstance(d, dict) and isinstance(d.get("step"), int)), key=lambda d: d["step"])
+
+
+def final_rewards(events: Iterable[Any]) -> dict[str, Any]:
+    """The job's last rewards, each with what it was measured on.
+
+    On Azure `train_mean_reward` is the step's training batch and `full_valid_mean_reward` the validation set at
+    the last evaluation. A stand-in dry run (`data.dry_run`) plays validation rows only, with a scripted policy:
+    its `train_mean_reward` is the step's share of the VALIDATION rows, so it is never called a train reward here.
+    """
+    metrics = _metrics_data(events)
+    last = metrics[-1] if metrics else {}
+    dry_run = bool(last.get("dry_run"))
+    valid = next((d for d in reversed(metrics) if d.get("full_valid_mean_reward") is not None), {})
+    if not metrics:
+        step_on = valid_on = "nothing: the job reported no metrics step"
+    elif dry_run:
+        def played(data: dict[str, Any]) -> int:
+            return (data.get("rollouts") or {}).get("played") or 0
+
+        every = sum(played(d) for d in metrics if d["step"] <= valid.get("step", 0))
+        step_on = (f"the {played(last)} rollouts of step {last['step']} (validation rows: a dry run plays no "
+                   "training rows; scripted policy)")
+        valid_on = f"all {every} validation rollouts of steps 1-{valid.get('step')} (scripted policy)"
+    else:
+        step_on = f"the training batch of step {last.get('step')}"
+        valid_on = (f"the validation set, evaluated at step {valid['step']}" if valid
+                    else "nothing yet: no validation evaluation was reported")
+    return {"steps": len(metrics), "dry_run": dry_run,
+            "last_step_reward": {"value": last.get("train_mean_reward"), "measured_on": step_on},
+            "validation_reward": {"value": valid.get("full_valid_mean_reward"), "measured_on": valid_on}}

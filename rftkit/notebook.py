@@ -2,7 +2,7 @@
 
 Without `AZURE_OPENAI_ENDPOINT` the session runs against the local stand-in of the Azure OpenAI v1 API, and
 without `TOOL_BASE_URL` / `FUNC_APP_NAME` it serves the function app itself on loopback: the notebook then runs
-end to end with no Azure account. With Azure settings the same cells submit real jobs.
+end to end with no Azure account. With Azure settings the same cells submit real jobs, once `SUBMIT = True`.
 """
 
 from __future__ import annotations
@@ -41,8 +41,9 @@ class NotebookSession:
     def describe(self) -> str:
         target = (f"the LOCAL STAND-IN of the Azure OpenAI v1 API at {self.settings.endpoint} (no Azure account "
                   "needed; jobs are dry runs that train nothing)" if self.local
-                  else f"Azure OpenAI at {self.settings.endpoint} (real jobs, billed by the hour)")
-        return (f"Jobs go to {target}.\nTool and grader endpoints: {self.tool_base_url}"
+                  else f"Azure OpenAI at {self.settings.endpoint} (REAL jobs, billed per hour of training, only "
+                       "once SUBMIT = True)")
+        return (f"Jobs go to {target}.\nSign-in: {self.settings.auth}\nTool and grader endpoints: {self.tool_base_url}"
                 f"{' (served by this notebook)' if any(s[0] == 'app' for s in self.servers) else ''}\n"
                 f"Outputs: {self.output_dir}")
 
@@ -196,10 +197,30 @@ def job_specs(session: NotebookSession, train_id: str, valid_id: str) -> dict[st
             "B": job_b_spec(model=session.settings.job_b_model, **common)}
 
 
+def submission_plan(session: NotebookSession) -> str:
+    """What `job_specs` would create, per job, and what that commits to; nothing is uploaded or created."""
+    from .jsonl import read_jsonl
+    from .submission import submission_plan as render
+
+    files = {path.name: (path, len(read_jsonl(path))) for path in (TRAIN_FILE, VALID_FILE)}
+    return render(job_specs(session, TRAIN_FILE.name, VALID_FILE.name), files, session.local)
+
+
+def require_submit(session: NotebookSession, submit: bool) -> str:
+    """On Azure, stop here (`NothingSubmitted`) unless `submit`; the stand-in's free dry runs always go ahead."""
+    from .submission import require_submit as decide
+
+    return decide(session.local, submit)
+
+
 def watch(session: NotebookSession, job_ids: dict[str, str], poll_interval: float | None = None,
           timeout: float = 6 * 3600) -> dict[str, Any]:
-    """Poll every job until all are terminal, printing each status change; return the final jobs."""
-    interval = poll_interval if poll_interval is not None else (1.0 if session.local else 60.0)
+    """Poll every job until all are terminal, printing each status change; return the final jobs.
+
+    Without `poll_interval`: every second on the stand-in; on Azure from 2 s, doubling up to a minute (a job's
+    first states pass quickly, training takes hours)."""
+    interval = poll_interval if poll_interval is not None else (1.0 if session.local else 2.0)
+    longest = poll_interval if poll_interval is not None else (1.0 if session.local else 60.0)
     last: dict[str, str] = {}
     final: dict[str, Any] = {}
     deadline = time.monotonic() + timeout
@@ -217,6 +238,7 @@ def watch(session: NotebookSession, job_ids: dict[str, str], poll_interval: floa
             if time.monotonic() > deadline:
                 raise TimeoutError(f"jobs still running after {timeout} s: {sorted(set(job_ids) - set(final))}")
             time.sleep(interval)
+            interval = min(interval * 2, longest)
     return final
 
 
@@ -226,7 +248,8 @@ def events(session: NotebookSession, job_id: str, limit: int = 100) -> list[Any]
 
 
 def plot_rewards(session: NotebookSession, job_ids: dict[str, str]) -> Any:
-    """Train and validation mean reward per step, per job, from the `metrics` events (a matplotlib Figure)."""
+    """Mean reward per step, per job, from the `metrics` events (a matplotlib Figure): train and validation on
+    Azure; on the stand-in, the step's share of the validation rows and every validation row so far."""
     import matplotlib.pyplot as plt
 
     from .monitor import reward_curve
@@ -235,13 +258,16 @@ def plot_rewards(session: NotebookSession, job_ids: dict[str, str]) -> Any:
     for label, job_id in job_ids.items():
         curve = reward_curve(events(session, job_id, limit=1000))
         steps = [point["step"] for point in curve]
-        ax.plot(steps, [p["train_mean_reward"] for p in curve], marker="o", label=f"Job {label} train")
+        # A dry run plays validation rows only: its per-step figure is not a train reward.
+        step_label = "step's validation rows" if session.local else "train"
+        valid_label = "validation rows so far" if session.local else "validation"
+        ax.plot(steps, [p["train_mean_reward"] for p in curve], marker="o", label=f"Job {label} {step_label}")
         ax.plot(steps, [p["full_valid_mean_reward"] for p in curve], marker="s", linestyle="--",
-                label=f"Job {label} validation")
+                label=f"Job {label} {valid_label}")
     ax.set_xlabel("step")
     ax.set_ylabel("mean reward")
     ax.set_ylim(0, 1.05)
-    ax.set_title("Reward per step" + (" (local dry run)" if session.local else ""))
+    ax.set_title("Reward per step" + (" (stand-in dry run, scripted policy)" if session.local else ""))
     ax.legend()
     fig.tight_layout()
     plt.close(fig)  # the caller displays it once; the inline backend would show an open figure again
@@ -268,29 +294,36 @@ def try_controls(session: NotebookSession, spec: dict[str, Any], timeout: float 
 
 
 def write_summary(session: NotebookSession, jobs: dict[str, Any]) -> dict[str, Any]:
-    """Write `summary.json` (jobs, final status, mean reward per job) to the output folder and return it."""
-    from .monitor import reward_curve
+    """Write `summary.json` (per job: status, whether it was a dry run, the last rewards and what each was measured
+    on) to the output folder and return it."""
+    from .monitor import final_rewards
 
     summary: dict[str, Any] = {"mode": "local stand-in" if session.local else "azure", "jobs": {}}
     for label, job in jobs.items():
-        curve = reward_curve(events(session, job.id, limit=1000))
-        last = curve[-1] if curve else {}
         summary["jobs"][label] = {
             "id": job.id, "model": job.model, "status": job.status,
             "fine_tuned_model": getattr(job, "fine_tuned_model", None),
             "error": job.error.message if getattr(job, "error", None) and job.error.message else None,
-            "steps": len(curve), "train_mean_reward": last.get("train_mean_reward"),
-            "full_valid_mean_reward": last.get("full_valid_mean_reward"),
+            **final_rewards(events(session, job.id, limit=1000)),
         }
     (session.output_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
 
 
+def job_line(label: str, job: dict[str, Any]) -> str:
+    """One job of `summary.json` in a line, each reward with what it was measured on."""
+    step, valid = job["last_step_reward"], job["validation_reward"]
+    return (f"Job {label}: {job['id']} {job['status']}{' (stand-in dry run)' if job['dry_run'] else ''}; "
+            f"reward {step['value']} on {step['measured_on']}; {valid['value']} on {valid['measured_on']}")
+
+
 def summary_table(summary: dict[str, Any], labels: Sequence[str] = ("A", "B")) -> str:
-    lines = ["| job | id | status | train reward | validation reward |", "|---|---|---|---|---|"]
+    lines = ["| job | id | status | reward, last step | reward, validation |", "|---|---|---|---|---|"]
     for label in labels:
         job = summary["jobs"].get(label)
         if job:
-            lines.append(f"| {label} | {job['id']} | {job['status']} | {job['train_mean_reward']} | "
-                         f"{job['full_valid_mean_reward']} |")
+            step, valid = job["last_step_reward"], job["validation_reward"]
+            lines.append(f"| {label} | {job['id']}{' (stand-in dry run)' if job['dry_run'] else ''} | "
+                         f"{job['status']} | {step['value']} on {step['measured_on']} | "
+                         f"{valid['value']} on {valid['measured_on']} |")
     return "\n".join(lines)

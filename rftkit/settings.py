@@ -2,16 +2,20 @@
 
 Values still holding a `.env.example` placeholder (`<...>`) count as unset, so a copied but unfilled `.env`
 behaves like no `.env`: the notebook then runs against the local stand-in (`STANDIN_URL`).
+
+On Azure the client signs in with `AZURE_OPENAI_API_KEY` when it is set, else keyless with Microsoft Entra ID
+(azure-identity's `DefaultAzureCredential`: `az login` locally, a managed identity in Azure), which needs the
+"Cognitive Services OpenAI User" role on the resource.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dotenv import dotenv_values, find_dotenv
 
@@ -24,6 +28,7 @@ if TYPE_CHECKING:
 _PLACEHOLDER = re.compile(r"<[^<>]*>")
 _API_PATH = "/openai/v1"
 STANDIN_API_KEY = "local-standin"  # the stand-in accepts any key; the SDK insists on one
+ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"  # the token audience of Azure OpenAI / Foundry
 
 
 class SettingsError(ValueError):
@@ -43,6 +48,13 @@ class Settings:
     @property
     def uses_azure(self) -> bool:
         return self.azure_openai_endpoint is not None
+
+    @property
+    def auth(self) -> str:
+        """How the client authenticates, in words (never the key itself)."""
+        if not self.uses_azure:
+            return "none (the local stand-in accepts any key)"
+        return "API key" if self.azure_openai_api_key else "Microsoft Entra ID (keyless, DefaultAzureCredential)"
 
     @property
     def endpoint(self) -> str | None:
@@ -108,11 +120,33 @@ def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str]
     )
 
 
-def make_client(settings: Settings, **client_options: object) -> OpenAI:
-    """`OpenAI(base_url=<endpoint>/openai/v1/, api_key=...)` for Azure or, without Azure settings, the stand-in."""
+def entra_token_provider(credential: Any = None) -> Callable[[], str]:
+    """A callable returning a fresh bearer token for Azure OpenAI (azure-identity caches and refreshes it).
+
+    `credential` is any azure-identity credential; the default, `DefaultAzureCredential`, is only built here
+    and asked for a token on the first request.
+    """
+    try:
+        from azure.identity import DefaultAzureCredential, get_bearer_token_provider
+    except ImportError as exc:
+        raise SettingsError("AZURE_OPENAI_API_KEY is not set, so the client signs in with Microsoft Entra ID, "
+                            "which needs azure-identity: `pip install azure-identity` (or set the key)") from exc
+    return get_bearer_token_provider(credential if credential is not None else DefaultAzureCredential(), ENTRA_SCOPE)
+
+
+def make_client(settings: Settings, *, credential: Any = None, **client_options: Any) -> OpenAI:
+    """`OpenAI(base_url=<endpoint>/openai/v1/, api_key=...)` for Azure or, without Azure settings, the stand-in.
+
+    On Azure without `AZURE_OPENAI_API_KEY`, `api_key` is an Entra ID token provider (openai >= 1.106 calls it
+    before each request and sends `Authorization: Bearer <token>`); `credential` replaces `DefaultAzureCredential`.
+    """
     from openai import OpenAI
 
-    if settings.uses_azure and not settings.azure_openai_api_key:
-        raise SettingsError("AZURE_OPENAI_API_KEY is not set but AZURE_OPENAI_ENDPOINT is")
-    api_key = settings.azure_openai_api_key if settings.uses_azure else STANDIN_API_KEY
+    api_key: str | Callable[[], str]
+    if not settings.uses_azure:
+        api_key = STANDIN_API_KEY
+    elif settings.azure_openai_api_key:
+        api_key = settings.azure_openai_api_key
+    else:
+        api_key = entra_token_provider(credential)
     return OpenAI(base_url=settings.openai_base_url, api_key=api_key, **client_options)

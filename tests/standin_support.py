@@ -59,11 +59,13 @@ def metrics(client: OpenAI, job_id: str) -> list[dict[str, Any]]:
 
 
 class Recorder:
-    """Wraps an ASGI app and records every HTTP request's path and JSON body (the app itself is unchanged)."""
+    """Wraps an ASGI app and records every HTTP request's path and JSON body, and its headers in `headers`
+    (the app itself is unchanged)."""
 
     def __init__(self, app: Any):
         self.app = app
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.headers: list[tuple[str, str, dict[str, str]]] = []  # (method, path, lower-cased headers)
 
     def bodies(self, path: str) -> list[dict[str, Any]]:
         return [body for p, body in self.requests if p == path]
@@ -84,6 +86,8 @@ class Recorder:
         except ValueError:
             body = {"_raw": raw.decode("utf-8", "replace")}
         self.requests.append((scope["path"], body))
+        self.headers.append((scope["method"], scope["path"],
+                             {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}))
         replay = iter(messages)
 
         async def replayed() -> dict:

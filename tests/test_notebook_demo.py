@@ -45,6 +45,18 @@ def test_demo_exits_cleanly_and_says_where_its_outputs_are(demo):
     assert "Azure OpenAI v1 stand-in" in proc.stdout and str(out) in proc.stdout
 
 
+def test_demo_shows_the_plan_and_needs_no_submit_flag_on_the_standin(demo):
+    proc, _ = demo
+    assert proc.stdout.index("LOCAL STAND-IN: these jobs are free dry runs") < proc.stdout.index("summary (")
+    assert "train_tool.jsonl: 306 rows" in proc.stdout and "valid_tool.jsonl: 68 rows" in proc.stdout
+    assert "Nothing was submitted" not in proc.stdout
+
+
+def test_no_jupyter_tcp_warning(demo):
+    proc, _ = demo
+    assert "without encryption" not in proc.stdout + proc.stderr
+
+
 def test_every_cell_ran_without_error(demo):
     _, out = demo
     notebook = nbformat.read(out / "rft-tool-call.ipynb", as_version=4)
@@ -61,10 +73,24 @@ def test_outputs_show_both_jobs_their_terminal_status_and_the_reward_plot(demo):
     assert set(summary["jobs"]) == {"A", "B"} and summary["mode"] == "local stand-in"
     for job in summary["jobs"].values():
         assert job["id"] in text and job["status"] == "succeeded"
-        assert 0 < job["full_valid_mean_reward"] <= 1 and job["steps"] >= 1
+        assert 0 < job["validation_reward"]["value"] <= 1 and job["steps"] >= 1
     assert "succeeded" in text and "LOCAL STAND-IN" in text
     plots = [o for o in outputs(notebook) if "image/png" in o.get("data", {})]
     assert len(plots) == 1
+
+
+def test_every_standin_job_line_says_dry_run_and_claims_no_train_reward(demo):
+    proc, out = demo
+    summary = json.loads((out / "summary.json").read_text())
+    table = rk.summary_table(summary).splitlines()[2:]
+    lines = [line for line in proc.stdout.splitlines() if line.strip().startswith("Job ") and "ftjob-" in line]
+    assert len(table) == len(lines) == 2
+    for job in summary["jobs"].values():
+        assert job["dry_run"] is True
+        assert "validation rows" in job["last_step_reward"]["measured_on"]
+        assert "validation rollouts" in job["validation_reward"]["measured_on"]
+    for line in table + lines:
+        assert "(stand-in dry run)" in line and "train" not in line.replace("no training rows", "")
 
 
 def test_preflight_ran_before_upload(demo):
@@ -88,3 +114,28 @@ def test_azure_mode_needs_a_public_tool_endpoint(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(rk.SettingsError, match="FUNC_APP_NAME"):
         rk.open_session(env_file)
+
+
+def test_a_failing_cell_is_named_with_its_exception(tmp_path, capfd):
+    from rftkit.demo import execute_notebook, run_demo
+
+    notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    notebook.cells = [nbformat.v4.new_code_cell("print('checking the data')"),
+                      nbformat.v4.new_code_cell("from rftkit import notebook as rk\n"
+                                                "raise ValueError('the dataset has errors; fix them before "
+                                                "uploading:\\ntrain.jsonl:3: not JSON')")]
+    path = tmp_path / "failing.ipynb"
+    nbformat.write(notebook, path)
+    _, error = execute_notebook(tmp_path, dict(os.environ), 60, notebook_path=path)
+    assert (error.cell, error.ename) == (2, "ValueError")
+    assert error.evalue == "the dataset has errors; fix them before uploading:\ntrain.jsonl:3: not JSON"
+    assert error.first_line == "from rftkit import notebook as rk"
+
+    out = tmp_path / "demo"
+    assert run_demo(out, notebook=path, cell_timeout=60) == 1
+    printed = capfd.readouterr()
+    assert ("FAILED: code cell 2 (`from rftkit import notebook as rk`) raised ValueError: the dataset has errors; "
+            "fix them before uploading:\ntrain.jsonl:3: not JSON") in printed.out
+    assert "An error occurred while executing" not in printed.out + printed.err
+    assert "without encryption" not in printed.out + printed.err
+    assert (out / "failing.ipynb").is_file()
