@@ -15,7 +15,8 @@ from urllib.parse import urlsplit
 
 from .jsonl import read_jsonl
 
-RFT_MODELS = ("o4-mini-2025-04-16", "gpt-5-2025-08-07")
+RFT_MODELS = ("o4-mini-2025-04-16", "gpt-5-2025-08-07")  # o4-mini GA, gpt-5 private preview
+GPT5_PREFIX = "gpt-5"  # user-triggered pause/resume does not work for these RFT jobs (Azure preview)
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 REASONING_EFFORTS = ("default", "low", "medium", "high")
 MAX_TRAINING_ROWS = 50_000

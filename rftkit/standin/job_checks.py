@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..job_rules import MAX_TRAINING_ROWS, MAX_VALIDATION_ROWS, Problem
+from ..job_rules import MAX_TRAINING_ROWS, MAX_VALIDATION_ROWS, RFT_MODELS, Problem, is_known_model
 from ..jobs import spec_problems
 from .errors import ApiError, invalid
 from .state import StandinState, StoredFile
@@ -24,6 +24,14 @@ def _required(body: dict[str, Any]) -> None:
     if not isinstance(body.get("validation_file"), str) or not body["validation_file"]:
         raise ApiError(400, "A validation_file is required for reinforcement fine-tuning.",
                        param="validation_file", code="missing_required_parameter")
+
+
+def _model(state: StandinState, model: str) -> None:
+    if is_known_model(model) or state.config.allow_any_model:
+        return
+    raise ApiError(400, f"The model {model!r} does not support reinforcement fine-tuning. Supported models: "
+                        f"{', '.join(RFT_MODELS)} (gpt-5 in preview). To try another model with this stand-in, "
+                        "start it with --allow-any-model.", param="model", code="model_not_supported")
 
 
 def _file(state: StandinState, body: dict[str, Any], param: str) -> StoredFile:
@@ -60,6 +68,7 @@ def check_create(body: Any, state: StandinState) -> tuple[StoredFile, StoredFile
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object.", code="invalid_value")
     _required(body)
+    _model(state, body["model"])
     training, validation = _file(state, body, "training_file"), _file(state, body, "validation_file")
     problems = spec_problems(body, training.rows + validation.rows) + _metadata_problems(body.get("metadata"))
     if problems:
