@@ -6,6 +6,7 @@ One implementation shared by the job builders (`rftkit.jobs`, before anything is
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -106,6 +107,31 @@ def hyperparameter_cautions(values: Mapping[str, Any]) -> list[str]:
             cautions.append(f"hyperparameters.{name}={value!r} is outside {low:g}-{high:g}, the range of an older "
                             "Azure doc; Azure may refuse it")
     return cautions
+
+
+# Keys of `method.reinforcement` the sources show: the SDK types (grader, hyperparameters), the Azure preview
+# (tools, max_episode_steps) and Azure's samples (response_format). docs/service-contract.md#job-body.
+REINFORCEMENT_KEYS = ("grader", "hyperparameters", "tools", "max_episode_steps", "response_format")
+
+
+def reinforcement_key_cautions(body: Mapping[str, Any], param: str = "method.reinforcement") -> list[str]:
+    """A key of `method.reinforcement` no source shows (typically a typo), with the nearest known key."""
+    cautions = []
+    for key in body:
+        if key in REINFORCEMENT_KEYS:
+            continue
+        nearest = difflib.get_close_matches(str(key), REINFORCEMENT_KEYS, n=1)
+        hint = f"did you mean {nearest[0]!r}?" if nearest else f"known keys: {', '.join(REINFORCEMENT_KEYS)}"
+        cautions.append(f"{param}.{key} is not a known key ({hint}); the service may ignore or refuse it")
+    return cautions
+
+
+def top_level_hyperparameters_caution(spec: Mapping[str, Any]) -> str | None:
+    """Top-level `hyperparameters` is deprecated in favour of `method` (v1 REST reference): a warning, not a refusal."""
+    if spec.get("hyperparameters") is None:
+        return None
+    return ("hyperparameters at the top level of the job body is deprecated in favour of `method`: put them in "
+            "method.reinforcement.hyperparameters")
 
 
 def max_episode_steps_problems(value: Any, param: str = "method.reinforcement.max_episode_steps") -> list[Problem]:

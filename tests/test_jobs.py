@@ -11,9 +11,12 @@ from rftkit import REPO_ROOT
 from rftkit.jobs import (
     DEFAULT_HYPERPARAMETERS,
     JobSpecError,
+    JobSpecWarning,
     UnknownModelWarning,
+    check_spec,
     job_a_spec,
     job_b_spec,
+    spec_cautions,
     spec_problems,
 )
 from rftkit.settings import Settings, SettingsError, load_settings, make_client
@@ -228,7 +231,7 @@ def test_spec_problems_on_a_raw_body():
     spec["method"]["reinforcement"]["tools"][0] = {"name": "search_catalog", "url": f"{APP}/tool/search_catalog"}
     spec["method"]["type"] = "reinforcement"
     params = {p.param: p.message for p in spec_problems(spec, ROWS)}
-    assert "deprecated at the top level" in params["hyperparameters"]
+    assert "hyperparameters" not in params  # deprecated, not refused: see spec_cautions
     assert "`server_url`, not `url`" in params["method.reinforcement.tools[0].server_url"]
     spec["method"]["type"] = "supervised"
     assert [p.param for p in spec_problems(spec, ROWS)][-1] == "method.type"
@@ -237,6 +240,34 @@ def test_spec_problems_on_a_raw_body():
     spec["method"]["type"] = "reinforcement"
     spec["method"]["reinforcement"]["tools"][0] = {"name": "search_catalog", "server_url": f"{APP}/tool/x"}
     assert spec_problems(spec, ROWS) == []  # max_episode_steps may be omitted (the service's default)
+
+
+def test_top_level_hyperparameters_warn_as_deprecated_but_are_not_refused():
+    spec = copy.deepcopy(build_a())
+    assert spec_cautions(spec) == []
+    spec["hyperparameters"] = {"n_epochs": 1}
+    with pytest.warns(JobSpecWarning, match="deprecated in favour of `method`"):
+        assert check_spec(spec, ROWS) == spec
+
+
+@pytest.mark.parametrize(("key", "nearest"), [("max_episode_step", "max_episode_steps"),
+                                              ("response_fromat", "response_format"), ("graders", "grader")])
+def test_an_unknown_reinforcement_key_warns_naming_the_nearest_known_one(key, nearest):
+    spec = copy.deepcopy(build_b())
+    spec["method"]["reinforcement"][key] = 5
+    assert spec_problems(spec, ROWS) == []
+    with pytest.warns(JobSpecWarning, match=f"method.reinforcement.{key} is not a known key \\(did you mean "
+                                            f"'{nearest}'\\?\\)"):
+        check_spec(spec, ROWS)
+
+
+def test_known_reinforcement_keys_do_not_warn():
+    spec = copy.deepcopy(build_b())
+    spec["method"]["reinforcement"]["response_format"] = {"type": "json_schema", "json_schema": {"name": "x"}}
+    assert spec_cautions(spec) == []
+    spec["method"]["reinforcement"]["zzz"] = 1
+    assert spec_cautions(spec) == ["method.reinforcement.zzz is not a known key (known keys: grader, hyperparameters,"
+                                   " tools, max_episode_steps, response_format); the service may ignore or refuse it"]
 
 
 # -- settings (.env) and the client ----------------------------------------------------------------------------------

@@ -176,3 +176,16 @@ def test_allow_any_model_is_a_cli_flag():
 
     assert config_from(build_parser().parse_args(["standin"])).allow_any_model is False
     assert config_from(build_parser().parse_args(["standin", "--allow-any-model"])).allow_any_model is True
+
+
+def test_deprecated_and_unknown_keys_are_accepted_with_warning_events(client, files, app_url):
+    train, valid = files
+    spec = job_b_spec(training_file=train.id, validation_file=valid.id, rows=ROWS, tool_base_url=app_url)
+    spec["hyperparameters"] = {"n_epochs": 1}
+    _reinforcement(spec)["max_episode_step"] = 3
+    job = client.fine_tuning.jobs.create(**spec)
+    warned = [e.message for e in events(client, job.id) if e.level == "warn"]
+    assert any("deprecated in favour of `method`" in m for m in warned)
+    assert any("method.reinforcement.max_episode_step is not a known key (did you mean 'max_episode_steps'?)" in m
+               for m in warned)
+    assert wait_job(client, job.id).status == "succeeded"

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from ...job_rules import GPT5_PREFIX, RFT_MODELS, is_known_model
+from ...jobs import spec_cautions
 from ..body import read_json_object
 from ..dryrun import run_dry_run
 from ..errors import ApiError
@@ -34,6 +35,8 @@ async def create_job(request: Request) -> dict[str, Any]:
         job.event(f"Model {body['model']!r} does not support reinforcement fine-tuning on Azure "
                   f"(supported: {', '.join(RFT_MODELS)}); the stand-in runs it because --allow-any-model is set.",
                   level="warn")
+    for caution in spec_cautions(body):
+        job.event(caution, level="warn")
     job.task = state.spawn(run_dry_run(job, state))
     return job.public()
 
