@@ -108,9 +108,35 @@ def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str]
     )
 
 
+# `client.fine_tuning.alpha.graders` and `jobs.pause/resume` first appear in openai 1.78.0 (its CHANGELOG).
+MIN_OPENAI_VERSION = (1, 78)
+
+
+class OpenAIVersionError(RuntimeError):
+    """The installed `openai` package predates what the toolkit calls."""
+
+
+def require_openai_version(version: str | None = None) -> None:
+    """Raise `OpenAIVersionError` if `version` (default: the installed openai's) is older than 1.78."""
+    if version is None:
+        import openai
+
+        version = openai.__version__
+    found = tuple(int(part) for part in re.findall(r"\d+", version)[:2])
+    if found < MIN_OPENAI_VERSION:
+        needed = ".".join(map(str, MIN_OPENAI_VERSION))
+        raise OpenAIVersionError(
+            f"openai {version} is too old: the toolkit needs openai>={needed}, where client.fine_tuning.alpha.graders "
+            f"and fine_tuning.jobs.pause/resume first appear. Upgrade it: pip install 'openai>={needed}'")
+
+
 def make_client(settings: Settings, **client_options: object) -> OpenAI:
-    """`OpenAI(base_url=<endpoint>/openai/v1/, api_key=...)` for Azure or, without Azure settings, the stand-in."""
+    """`OpenAI(base_url=<endpoint>/openai/v1/, api_key=...)` for Azure or, without Azure settings, the stand-in.
+
+    Raises `OpenAIVersionError` if the installed openai package is older than 1.78."""
     from openai import OpenAI
+
+    require_openai_version()
 
     if settings.uses_azure and not settings.azure_openai_api_key:
         raise SettingsError("AZURE_OPENAI_API_KEY is not set but AZURE_OPENAI_ENDPOINT is")

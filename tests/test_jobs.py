@@ -19,7 +19,14 @@ from rftkit.jobs import (
     spec_cautions,
     spec_problems,
 )
-from rftkit.settings import Settings, SettingsError, load_settings, make_client
+from rftkit.settings import (
+    OpenAIVersionError,
+    Settings,
+    SettingsError,
+    load_settings,
+    make_client,
+    require_openai_version,
+)
 from tests.rft_rows import ROWS, write_jsonl
 
 APP = "https://my-func-app.azurewebsites.net"
@@ -313,3 +320,19 @@ def test_make_client_names_what_is_missing(tmp_path):
         make_client(load_settings(tmp_path / "none.env", environ={}))
     with pytest.raises(SettingsError, match="AZURE_OPENAI_API_KEY"):
         make_client(Settings(azure_openai_endpoint="https://res.openai.azure.com"))
+
+
+@pytest.mark.parametrize("version", ["1.66.3", "1.77.0", "0.28.1"])
+def test_an_openai_client_older_than_1_78_is_refused_with_what_to_do(version):
+    with pytest.raises(OpenAIVersionError, match=f"openai {version} is too old.*openai>=1.78.*alpha.graders"):
+        require_openai_version(version)
+
+
+@pytest.mark.parametrize("version", ["1.78.0", "1.109.1", "2.0.0", "3.57.0rc1"])
+def test_openai_1_78_and_later_are_accepted(version):
+    require_openai_version(version)
+
+
+def test_requirements_pin_openai_1_78():
+    lines = (REPO_ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert any(line.split("#")[0].strip() == "openai>=1.78" for line in lines)
