@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..job_rules import MAX_TRAINING_ROWS, MAX_VALIDATION_ROWS, RFT_MODELS, Problem, is_known_model
+from ..job_rules import RFT_MODELS, Problem, is_known_model
 from ..jobs import spec_problems
+from ..row_rules import row_count_finding
 from .errors import ApiError, invalid
 from .state import StandinState, StoredFile
-
-_FILE_LIMITS = {"training_file": MAX_TRAINING_ROWS, "validation_file": MAX_VALIDATION_ROWS}
 
 
 def _required(body: dict[str, Any]) -> None:
@@ -48,9 +47,9 @@ def _file(state: StandinState, body: dict[str, Any], param: str) -> StoredFile:
                            param=param, code="invalid_file")
         raise ApiError(400, f"{param} {file_id} is still being processed (status {stored.status!r}): "
                             "wait for 'processed'.", param=param, code="file_not_ready")
-    if len(stored.rows) > _FILE_LIMITS[param]:
-        raise ApiError(400, f"invalid {param}: {len(stored.rows)} rows, at most {_FILE_LIMITS[param]} allowed.",
-                       param=param, code="invalid_file")
+    too_many = row_count_finding(len(stored.rows), "train" if param == "training_file" else "valid")
+    if too_many:
+        raise ApiError(400, f"invalid {param}: {too_many.message}.", param=param, code="invalid_file")
     return stored
 
 
