@@ -1,4 +1,4 @@
-"""What the RFT service documents about a job body (CONTRACTS §3-§5), as plain checks.
+"""What the RFT service documents about a job body, as plain checks (docs/service-contract.md#job-body).
 
 One implementation shared by the job builders (`rftkit.jobs`, before anything is sent) and the local stand-in
 (`rftkit.standin`, which answers a violation with a 400). Each check returns `Problem`s naming the field and why.
@@ -34,7 +34,8 @@ _RANGES: dict[str, tuple[bool, float, bool, float | None]] = {
     "eval_interval": (True, 1, True, None),
     "eval_samples": (True, 1, True, None),
 }
-# Narrower ranges of an older Azure doc: worth a warning, not a refusal (CONTRACTS §4 marks the conflict).
+# Narrower ranges of an older Azure doc: worth a warning, not a refusal
+# (docs/service-contract.md#where-the-sources-disagree).
 _OLDER_AZURE_RANGES = {"compute_multiplier": (0.5, 3.0), "eval_interval": (1, 25), "eval_samples": (1, 10)}
 HYPERPARAMETER_NAMES = (*_RANGES, "reasoning_effort")
 

@@ -1,8 +1,9 @@
 """Job A and Job B: reinforcement fine-tuning job bodies for `client.fine_tuning.jobs.create(**spec)`.
 
-Every builder checks what it builds before anything is sent (CONTRACTS §3-§5) and raises `JobSpecError`
-listing every problem, each naming the field and why. An unknown model only warns (`UnknownModelWarning`), and so
-do a deprecated top-level `hyperparameters` and unknown `method.reinforcement` keys (`JobSpecWarning`).
+Every builder checks what it builds before anything is sent (docs/service-contract.md#job-body) and raises
+`JobSpecError` listing every problem, each naming the field and why. An unknown model only warns
+(`UnknownModelWarning`), and so do a deprecated top-level `hyperparameters` and unknown `method.reinforcement` keys
+(`JobSpecWarning`).
 """
 
 from __future__ import annotations

@@ -256,7 +256,7 @@ def try_controls(session: NotebookSession, spec: dict[str, Any], timeout: float 
     job = jobs.create(**{**spec, "suffix": "controls"})
     log = [f"created {job.id}: {job.status}"]
     deadline = time.monotonic() + timeout
-    # Pause works once a running job has trained a step (CONTRACTS §6).
+    # Pause works once a running job has trained a step (docs/service-contract.md#files-job-statuses-and-monitoring).
     while not any(e.type == "metrics" for e in events(session, job.id)):
         if time.monotonic() > deadline or jobs.retrieve(job.id).status in TERMINAL_STATUSES:
             raise RuntimeError(f"job {job.id} never reached its first step")

@@ -1,4 +1,5 @@
-"""Job A / Job B builders: the bodies CONTRACTS §4 describes, field by field, and every check they make."""
+"""Job A / Job B builders: the bodies docs/service-contract.md#job-body describes, field by field, and every
+check they make."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def problems_of(build, **overrides) -> list[str]:
     return [str(p) for p in info.value.problems]
 
 
-# -- the valid specs, against CONTRACTS §4 ---------------------------------------------------------------------------
+# -- the valid specs, against the job body ---------------------------------------------------------------------------
 
 def test_job_a_matches_the_contract_field_by_field():
     spec = build_a()

@@ -1,5 +1,5 @@
-"""What the stand-in refuses, as the service documents it (CONTRACTS §3-§5): a 400 in the service's error shape.
-Also the alpha graders endpoints (validate, run)."""
+"""What the stand-in refuses, as the service documents it (docs/service-contract.md): a 400 in the service's
+error shape. Also the alpha graders endpoints (validate, run)."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ def test_graders_refuse_a_bad_grader_or_request(client, standin):
     assert answer.json()["error"]["param"] == "model_sample"
 
 
-# -- rejections of job creation (CONTRACTS §3-§5) ---------------------------------------------------------------------
+# -- rejections of job creation --------------------------------------------------------------------------------------
 
 def test_the_error_shape_on_the_wire(standin):
     answer = httpx.post(standin.api_base + "fine_tuning/jobs", json={"training_file": "file-x"})

@@ -1,4 +1,4 @@
-"""The endpoint grader, called as the service calls it (CONTRACTS §2).
+"""The endpoint grader, called as the service calls it (docs/service-contract.md#endpoint-grader).
 
 `POST <url>` with the grader's `headers` and the body `{"sample", "item", "trace_id"}`; the answer must be
 `{"score": <number>}`, usually in [0, 1] but any finite number is accepted. Every failure — connection, timeout,
