@@ -167,6 +167,8 @@ async def run_dry_run(job: Job, state: StandinState) -> None:
     except asyncio.CancelledError:
         if not job.finished:  # the server is shutting down, not a user's cancel
             job.finish("cancelled", "Job cancelled: the stand-in is shutting down.")
+        else:  # a user's cancel: say that the background run really ended (and after how many steps)
+            job.event(f"Dry run stopped after {job.steps_done} step(s).")
         raise
     except Exception as exc:  # a bug in the stand-in must still end the job, visibly
         log.exception("dry run of %s crashed", job.id)
