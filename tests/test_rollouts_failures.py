@@ -116,6 +116,8 @@ def test_a_grader_score_outside_0_1_is_used_and_noted(policy):
     assert report.error_counts() == {} and report.status_counts()["graded"] == 1
     episode = report.episodes[0]
     assert episode.reward == 7.0 and "outside [0, 1]" in episode.notes["score_outside_0_1"]
+    assert report.summary()["rewards_outside_0_1"] == 1
+    assert "1 graded rollouts scored outside [0, 1]" in report.render()
 
 
 def test_a_grader_score_that_is_not_a_number_is_malformed(policy):
