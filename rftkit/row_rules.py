@@ -12,7 +12,7 @@ an error: OpenAI documents that reasoning models treat a system message as a dev
 
 from __future__ import annotations
 
-import functools
+import copy
 import json
 import re
 from dataclasses import dataclass
@@ -208,18 +208,23 @@ def service_findings(row: dict[str, Any]) -> list[Finding]:
     return message_findings(row) + tool_findings(row)[1]
 
 
+_KNOWN_TOOLS: list[tuple[Any, str | None]] = []  # (a tool entry seen, its problem): rows repeat a few schemas
+_KNOWN_TOOLS_MAX = 64
+
+
 def tool_problem(tool: Any) -> str | None:
-    """Why `tool` is not a Chat-Completions function definition, or None. Rows repeat one schema: memoized."""
-    try:
-        key = json.dumps(tool, sort_keys=True)
-    except (TypeError, ValueError):
-        return "must be a JSON object"
-    return _tool_problem(key)
+    """Why `tool` is not a Chat-Completions function definition, or None. Checking a schema is the slow part and rows
+    repeat one schema, so each distinct entry is checked once (a bounded memo, compared by equality)."""
+    for known, problem in _KNOWN_TOOLS:
+        if known == tool:
+            return problem
+    problem = _tool_problem(tool)
+    if len(_KNOWN_TOOLS) < _KNOWN_TOOLS_MAX:
+        _KNOWN_TOOLS.append((copy.deepcopy(tool), problem))
+    return problem
 
 
-@functools.lru_cache(maxsize=256)
-def _tool_problem(key: str) -> str | None:
-    tool = json.loads(key)
+def _tool_problem(tool: Any) -> str | None:
     if not isinstance(tool, dict):
         return f"must be an object, not {kind(tool)}"
     if tool.get("type") != "function":
