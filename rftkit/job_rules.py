@@ -1,4 +1,4 @@
-"""What the RFT service documents about a job body (docs/service-contract.md#job-body), as plain checks.
+"""What the RFT service documents about a job body, as plain checks (docs/service-contract.md#job-body).
 
 One implementation shared by the job builders (`rftkit.jobs`, before anything is sent) and the local stand-in
 (`rftkit.standin`, which answers a violation with a 400). Each check returns `Problem`s naming the field and why.
@@ -6,6 +6,7 @@ One implementation shared by the job builders (`rftkit.jobs`, before anything is
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -14,12 +15,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .jsonl import read_jsonl
+from .row_rules import MAX_ROWS
 
-RFT_MODELS = ("o4-mini-2025-04-16", "gpt-5-2025-08-07")
+RFT_MODELS = ("o4-mini-2025-04-16", "gpt-5-2025-08-07")  # o4-mini GA, gpt-5 private preview
+GPT5_PREFIX = "gpt-5"  # user-triggered pause/resume does not work for these RFT jobs (Azure preview)
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 REASONING_EFFORTS = ("default", "low", "medium", "high")
-MAX_TRAINING_ROWS = 50_000
-MAX_VALIDATION_ROWS = 1_000
+MAX_TRAINING_ROWS = MAX_ROWS["train"]  # the row rules' limits (rftkit.row_rules), named for job bodies
+MAX_VALIDATION_ROWS = MAX_ROWS["valid"]
 MAX_SUFFIX_CHARS = 64
 
 # name -> (integer only?, lowest, lowest inclusive?, highest or None): the OpenAI spec's ranges ("auto" always ok).
@@ -106,6 +109,31 @@ def hyperparameter_cautions(values: Mapping[str, Any]) -> list[str]:
             cautions.append(f"hyperparameters.{name}={value!r} is outside {low:g}-{high:g}, the range of an older "
                             "Azure doc; Azure may refuse it")
     return cautions
+
+
+# Keys of `method.reinforcement` the sources show: the SDK types (grader, hyperparameters), the Azure preview
+# (tools, max_episode_steps) and Azure's samples (response_format). docs/service-contract.md#job-body.
+REINFORCEMENT_KEYS = ("grader", "hyperparameters", "tools", "max_episode_steps", "response_format")
+
+
+def reinforcement_key_cautions(body: Mapping[str, Any], param: str = "method.reinforcement") -> list[str]:
+    """A key of `method.reinforcement` no source shows (typically a typo), with the nearest known key."""
+    cautions = []
+    for key in body:
+        if key in REINFORCEMENT_KEYS:
+            continue
+        nearest = difflib.get_close_matches(str(key), REINFORCEMENT_KEYS, n=1)
+        hint = f"did you mean {nearest[0]!r}?" if nearest else f"known keys: {', '.join(REINFORCEMENT_KEYS)}"
+        cautions.append(f"{param}.{key} is not a known key ({hint}); the service may ignore or refuse it")
+    return cautions
+
+
+def top_level_hyperparameters_caution(spec: Mapping[str, Any]) -> str | None:
+    """Top-level `hyperparameters` is deprecated in favour of `method` (v1 REST reference): a warning, not a refusal."""
+    if spec.get("hyperparameters") is None:
+        return None
+    return ("hyperparameters at the top level of the job body is deprecated in favour of `method`: put them in "
+            "method.reinforcement.hyperparameters")
 
 
 def max_episode_steps_problems(value: Any, param: str = "method.reinforcement.max_episode_steps") -> list[Problem]:

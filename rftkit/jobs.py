@@ -2,7 +2,8 @@
 
 Every builder checks what it builds before anything is sent (docs/service-contract.md#job-body) and raises
 `JobSpecError` listing every problem, each naming the field and why. An unknown model only warns
-(`UnknownModelWarning`).
+(`UnknownModelWarning`), and so do a deprecated top-level `hyperparameters` and unknown `method.reinforcement` keys
+(`JobSpecWarning`).
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from .job_rules import (
     is_known_model,
     load_jsonl,
     max_episode_steps_problems,
+    reinforcement_key_cautions,
     row_tool_names,
     tool_name_problems,
     tools_problems,
+    top_level_hyperparameters_caution,
     url_problems,
 )
 
@@ -53,6 +56,10 @@ class JobSpecError(ValueError):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("the job spec is not valid:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class JobSpecWarning(UserWarning):
+    """A job body the service accepts but that is probably not what was meant (a deprecated or unknown key...)."""
 
 
 class UnknownModelWarning(UserWarning):
@@ -128,9 +135,6 @@ def spec_problems(spec: Mapping[str, Any], rows: Iterable[Mapping[str, Any]] | N
         problems.append(Problem("suffix", f"must be a string of at most {MAX_SUFFIX_CHARS} characters"))
     if spec.get("seed") is not None and (not isinstance(spec["seed"], int) or isinstance(spec["seed"], bool)):
         problems.append(Problem("seed", "must be an integer"))
-    if spec.get("hyperparameters") is not None:
-        problems.append(Problem("hyperparameters", "is deprecated at the top level: put hyperparameters in "
-                                                   "method.reinforcement.hyperparameters"))
     method = spec.get("method")
     if not isinstance(method, Mapping) or method.get("type") != "reinforcement":
         return [*problems, Problem("method.type", "must be \"reinforcement\"")]
@@ -152,6 +156,20 @@ def spec_problems(spec: Mapping[str, Any], rows: Iterable[Mapping[str, Any]] | N
     return problems
 
 
+def spec_cautions(spec: Mapping[str, Any]) -> list[str]:
+    """What the service accepts but probably should not get: deprecated or unknown keys, ranges an older Azure doc
+    narrows. Warnings for the builders, `warn` events in the stand-in; never a refusal."""
+    cautions = [c for c in [top_level_hyperparameters_caution(spec)] if c]
+    method = spec.get("method")
+    body = method.get("reinforcement") if isinstance(method, Mapping) else None
+    if isinstance(body, Mapping):
+        cautions += reinforcement_key_cautions(body)
+        hyperparameters = body.get("hyperparameters")
+        if isinstance(hyperparameters, Mapping):
+            cautions += hyperparameter_cautions(hyperparameters)
+    return cautions
+
+
 def check_spec(spec: Mapping[str, Any], rows: RowsSource) -> dict[str, Any]:
     """Raise `JobSpecError` listing every problem; warn about an unknown model or a range Azure may refuse."""
     try:
@@ -169,8 +187,8 @@ def check_spec(spec: Mapping[str, Any], rows: RowsSource) -> dict[str, Any]:
     if spec["training_file"] == spec["validation_file"]:  # advice, not a documented refusal
         warnings.warn("validation_file is the training file: validation rewards then measure memorization; "
                       "hold out different rows", UserWarning, stacklevel=3)
-    for caution in hyperparameter_cautions(spec["method"]["reinforcement"].get("hyperparameters") or {}):
-        warnings.warn(caution, UserWarning, stacklevel=3)
+    for caution in spec_cautions(spec):
+        warnings.warn(caution, JobSpecWarning, stacklevel=3)
     return dict(spec)
 
 

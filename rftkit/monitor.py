@@ -9,7 +9,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-TERMINAL_STATUSES = ("succeeded", "failed", "cancelled")
+from .job_status import TERMINAL_STATUSES
+
+__all__ = ["TERMINAL_STATUSES", "reward_curve", "wait_for_job"]
 
 
 def wait_for_job(client: Any, job_id: str, *, poll_interval: float = 5.0, timeout: float | None = None,

@@ -18,11 +18,11 @@ from typing import Any
 import httpx
 
 from . import DATA_DIR, REPO_ROOT
+from .job_status import TERMINAL_STATUSES
 from .settings import Settings, SettingsError, load_settings, make_client
 
 TRAIN_FILE = DATA_DIR / "train_tool.jsonl"
 VALID_FILE = DATA_DIR / "valid_tool.jsonl"
-TERMINAL = ("succeeded", "failed", "cancelled")
 
 
 @dataclass
@@ -232,7 +232,7 @@ def watch(session: NotebookSession, job_ids: dict[str, str], poll_interval: floa
             if last.get(label) != job.status:
                 print(f"[{time.strftime('%H:%M:%S')}] Job {label} {job_id}: {job.status}", flush=True)
                 last[label] = job.status
-            if job.status in TERMINAL:
+            if job.status in TERMINAL_STATUSES:
                 final[label] = job
         if len(final) < len(job_ids):
             if time.monotonic() > deadline:
@@ -284,7 +284,7 @@ def try_controls(session: NotebookSession, spec: dict[str, Any], timeout: float 
     deadline = time.monotonic() + timeout
     # Pause works once a running job has trained a step (docs/service-contract.md#files-job-statuses-and-monitoring).
     while not any(e.type == "metrics" for e in events(session, job.id)):
-        if time.monotonic() > deadline or jobs.retrieve(job.id).status in TERMINAL:
+        if time.monotonic() > deadline or jobs.retrieve(job.id).status in TERMINAL_STATUSES:
             raise RuntimeError(f"job {job.id} never reached its first step")
         time.sleep(0.2)
     log.append(f"pause  -> {jobs.pause(job.id).status}")

@@ -120,6 +120,30 @@ def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str]
     )
 
 
+# `client.fine_tuning.alpha.graders` and `jobs.pause/resume` first appear in openai 1.78.0 (its CHANGELOG); a
+# callable `api_key` (the Entra ID token provider of the keyless client) in 1.106.0. requirements.txt pins the same.
+MIN_OPENAI_VERSION = (1, 106)
+
+
+class OpenAIVersionError(RuntimeError):
+    """The installed `openai` package predates what the toolkit calls."""
+
+
+def require_openai_version(version: str | None = None) -> None:
+    """Raise `OpenAIVersionError` if `version` (default: the installed openai's) is older than MIN_OPENAI_VERSION."""
+    if version is None:
+        import openai
+
+        version = openai.__version__
+    found = tuple(int(part) for part in re.findall(r"\d+", version)[:2])
+    if found < MIN_OPENAI_VERSION:
+        needed = ".".join(map(str, MIN_OPENAI_VERSION))
+        raise OpenAIVersionError(
+            f"openai {version} is too old: the toolkit needs openai>={needed} (client.fine_tuning.alpha.graders and "
+            f"fine_tuning.jobs.pause/resume first appear in 1.78, keyless sign-in with a token provider in 1.106). "
+            f"Upgrade it: pip install 'openai>={needed}'")
+
+
 def entra_token_provider(credential: Any = None) -> Callable[[], str]:
     """A callable returning a fresh bearer token for Azure OpenAI (azure-identity caches and refreshes it).
 
@@ -139,9 +163,12 @@ def make_client(settings: Settings, *, credential: Any = None, **client_options:
 
     On Azure without `AZURE_OPENAI_API_KEY`, `api_key` is an Entra ID token provider (openai >= 1.106 calls it
     before each request and sends `Authorization: Bearer <token>`); `credential` replaces `DefaultAzureCredential`.
+
+    Raises `OpenAIVersionError` if the installed openai package is older than MIN_OPENAI_VERSION.
     """
     from openai import OpenAI
 
+    require_openai_version()
     api_key: str | Callable[[], str]
     if not settings.uses_azure:
         api_key = STANDIN_API_KEY

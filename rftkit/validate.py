@@ -7,8 +7,8 @@
 A file whose name contains "valid" (or a `val` word, as in `research_val.jsonl`) is the validation file
 unless `roles` says otherwise; the others are training files. Errors are what the service rejects or what
 makes a job fail or train on nothing; warnings are what probably hurts training (`strict` makes them fail).
-A `system` message is a warning when it opens the conversation (it should be `developer`) and an error
-anywhere else.
+Every check is a rule of `rftkit.row_rules` (its id is the issue's code, its severity the issue's severity); the
+stand-in applies the same table's service rules to uploaded files.
 """
 
 from __future__ import annotations
@@ -22,20 +22,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import jsonschema
-
 from catalog_tools.catalog import Catalog, load_products
 from catalog_tools.config import SHIPPED_CATALOG
 from catalog_tools.search_tool import TOOL_NAME, tool_definition
 
-Role = Literal["train", "valid"]
-MAX_ROWS: dict[str, int] = {"train": 50_000, "valid": 1_000}  # service limits
+from .row_rules import (
+    MAX_ROWS,
+    RULES,
+    Finding,
+    Role,
+    decode_lines,
+    message_findings,
+    parse_row,
+    row_count_finding,
+    tool_findings,
+    tool_problem,
+)
+from .row_rules import kind as _kind
+
 MIN_ROWS = 10  # the sample's minimum per file
-ROLES = ("developer", "user", "assistant", "tool")
 IMBALANCE_RATIO = 5.0  # largest class over smallest class, per metadata key
 CLASS_KEYS = ("task_type", "difficulty")
 SHOWN_PER_CODE = 20  # render() lists this many issues of one kind, then counts the rest
-_TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _VAL_WORD = re.compile(r"(^|[^a-z])val([^a-z]|$)")
 
 
@@ -131,25 +139,20 @@ class _Checker:
         self.ids: dict[str, str] = {}  # id -> first location
         self.prompts: dict[str, dict[str, str]] = {"train": {}, "valid": {}}  # prompt key -> location
         self.last_tools: tuple[Any, int] = (None, 4)
-        self.known_tools: list[tuple[Any, str | None]] = []  # distinct tool entries seen, with their problem
 
     def add(self, path: str, line: int | None, severity: Literal["error", "warning"], code: str, msg: str) -> None:
+        if severity != RULES[code].severity:  # the table decides; a call site disagreeing is a bug
+            raise ValueError(f"rule {code!r} is a {RULES[code].severity}, not a {severity}")
         self.issues.append(Issue(path, line, severity, code, msg))
+
+    def found(self, path: str, finding: Finding, line: int | None = None) -> None:
+        at = finding.line if finding.line is not None else line
+        self.issues.append(Issue(path, at, finding.severity, finding.rule, finding.message))
 
     def tools_size(self, tools: Any) -> int:
         if tools != self.last_tools[0]:
             self.last_tools = (tools, len(json.dumps(tools)))
         return self.last_tools[1]
-
-    def tool_problem(self, tool: Any) -> str | None:
-        """`_tool_problem`, once per distinct entry: rows repeat one schema, and checking it is the slow part."""
-        for known, problem in self.known_tools:
-            if known == tool:
-                return problem
-        problem = _tool_problem(tool)
-        if len(self.known_tools) < 100:
-            self.known_tools.append((tool, problem))
-        return problem
 
     # --- one file -------------------------------------------------------------------------------------
 
@@ -161,34 +164,18 @@ class _Checker:
         except OSError as exc:
             self.add(shown, None, "error", "unreadable", f"cannot read the file: {exc.strerror or exc}")
             return summary
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            self.add(shown, 1, "error", "encoding", "the file is UTF-16; save it as UTF-8")
+        lines, findings = decode_lines(data)
+        for finding in findings:
+            self.found(shown, finding)
+        if not lines:
             return summary
-        if data.startswith(b"\xef\xbb\xbf"):
-            self.add(shown, 1, "error", "encoding", "the file starts with a byte-order mark; save it as UTF-8 "
-                                                    "without BOM")
-            data = data[3:]
-        if not data.strip():
-            self.add(shown, None, "error", "empty-file", "the file is empty")
-            return summary
-        lines = data.split(b"\n")
-        if lines[-1] == b"":
-            lines.pop()  # the final newline ends the last line, it does not start a new one
-        for number, raw in enumerate(lines, start=1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                self.add(shown, number, "error", "encoding",
-                         f"not UTF-8: byte 0x{raw[exc.start]:02x} at column {exc.start + 1}")
-                summary.rows += 1
-                continue
+        for number, text in lines:
             summary.rows += 1
-            self.row(shown, number, text, role, summary)
-        limit = MAX_ROWS[role]
-        if summary.rows > limit:
-            self.add(shown, None, "error", "too-many-rows",
-                     f"{summary.rows:,} rows; the service takes at most {limit:,} "
-                     f"{'validation' if role == 'valid' else 'training'} rows")
+            if text is not None:
+                self.row(shown, number, text, role, summary)
+        too_many = row_count_finding(summary.rows, role)
+        if too_many:
+            self.found(shown, too_many)
         if summary.rows < MIN_ROWS:
             self.add(shown, None, "error", "too-few-rows", f"{summary.rows} rows; use at least {MIN_ROWS}")
         self.imbalance(summary)
@@ -205,18 +192,15 @@ class _Checker:
     # --- one row --------------------------------------------------------------------------------------
 
     def row(self, path: str, line: int, text: str, role: Role, summary: FileSummary) -> None:
-        if not text.strip():
-            self.add(path, line, "error", "invalid-json", "blank line; JSONL needs one JSON object per line")
+        row, findings = parse_row(text)
+        for finding in findings:
+            self.found(path, finding, line)
+        if row is None:
             return
-        try:
-            row = json.loads(text)
-        except json.JSONDecodeError as exc:
-            self.add(path, line, "error", "invalid-json", f"not valid JSON: {exc.msg} at column {exc.colno}")
-            return
-        if not isinstance(row, dict):
-            self.add(path, line, "error", "not-object", f"a row must be a JSON object, not {_kind(row)}")
-            return
-        messages = self.messages(path, line, row)
+        message_problems = message_findings(row)
+        for finding in message_problems:
+            self.found(path, finding, line)
+        messages = row["messages"] if isinstance(row.get("messages"), list) else []
         tool_names = self.tools(path, line, row)
         self.reference(path, line, row)
         self.identity(path, line, row, role, messages)
@@ -232,64 +216,23 @@ class _Checker:
         summary.message_tokens.append(len(json.dumps(row.get("messages"))) // 4)
         summary.tool_tokens.append(self.tools_size(row.get("tools")) // 4)
 
-    def messages(self, path: str, line: int, row: dict[str, Any]) -> list[Any]:
-        messages = row.get("messages")
-        if "messages" not in row:
-            self.add(path, line, "error", "messages", "`messages` is missing")
-            return []
-        if not isinstance(messages, list):
-            self.add(path, line, "error", "messages", f"`messages` must be a list, not {_kind(messages)}")
-            return []
-        if not messages:
-            self.add(path, line, "error", "messages", "`messages` is empty")
-            return []
-        for n, message in enumerate(messages, start=1):
-            if not isinstance(message, dict):
-                self.add(path, line, "error", "messages", f"message {n} must be an object, not {_kind(message)}")
-                continue
-            role = message.get("role")
-            if role == "system":
-                if n == 1:
-                    self.add(path, line, "warning", "system-role",
-                             "message 1 has role 'system'; use 'developer' (reasoning models take instructions there)")
-                else:
-                    self.add(path, line, "error", "bad-role", f"message {n} has role 'system' after the conversation "
-                                                              "started; put instructions first, as 'developer'")
-            elif role not in ROLES:
-                self.add(path, line, "error", "bad-role",
-                         f"message {n} has role {role!r}; use one of {', '.join(ROLES)}")
-            content = message.get("content")
-            tool_call_turn = role == "assistant" and message.get("tool_calls") and content is None
-            if not isinstance(content, str) and not tool_call_turn:
-                self.add(path, line, "error", "content", f"message {n} content must be a string, not {_kind(content)}")
-        last = messages[-1]
-        last_role = last.get("role") if isinstance(last, dict) else None
-        if last_role != "user":
-            self.add(path, line, "error", "last-not-user",
-                     f"the last message must have role 'user', not {last_role!r}")
-        return messages
-
     def tools(self, path: str, line: int, row: dict[str, Any]) -> list[str]:
-        """Check `tools`; return the names of its well-formed function definitions."""
-        if "tools" not in row:
-            self.add(path, line, "error", "tools", "`tools` is missing; rows carry the schema of the tools the "
-                                                   "job serves")
+        """Check `tools` (the service's shape rules, then this project's); return the well-formed functions' names."""
+        tools = row.get("tools")
+        if "tools" not in row or tools == []:
+            what = "missing" if "tools" not in row else "empty"
+            self.add(path, line, "error", "tools-missing", f"`tools` is {what}; rows carry the schema of the tools "
+                                                           "the job serves")
             return []
-        tools = row["tools"]
-        if not isinstance(tools, list) or not tools:
-            self.add(path, line, "error", "tools", f"`tools` must be a non-empty list, not {_kind(tools)}")
-            return []
-        names: list[str] = []
-        for n, tool in enumerate(tools, start=1):
-            problem = self.tool_problem(tool)
-            if problem:
-                self.add(path, line, "error", "tools", f"tools[{n}]: {problem}")
-                continue
+        names, findings = tool_findings(row)
+        for finding in findings:
+            self.found(path, finding, line)
+        checked: set[str] = set()
+        for n, tool in enumerate(tools if isinstance(tools, list) else [], start=1):
+            if tool_problem(tool) is not None or tool["function"]["name"] in checked:
+                continue  # reported by the service rules above (malformed, or a second definition)
             name = tool["function"]["name"]
-            if name in names:
-                self.add(path, line, "error", "tools", f"tools[{n}]: the name {name!r} is defined twice")
-                continue
-            names.append(name)
+            checked.add(name)
             if name not in self.tool_names:
                 self.add(path, line, "error", "unknown-tool", f"tool {name!r} is not served by the job config "
                          f"(it serves: {', '.join(sorted(self.tool_names))})")
@@ -346,43 +289,6 @@ class _Checker:
                 for value in sorted(missing):
                     self.add(paths[where][0], None, "warning", "class-imbalance",
                              f"no rows with {key} {value!r}, which {has} has")
-
-
-def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null",
-            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
-
-
-def _tool_problem(tool: Any) -> str | None:
-    """Why `tool` is not a Chat-Completions function definition, or None."""
-    if not isinstance(tool, dict):
-        return f"must be an object, not {_kind(tool)}"
-    if tool.get("type") != "function":
-        return f"`type` must be 'function', not {tool.get('type')!r}"
-    function = tool.get("function")
-    if not isinstance(function, dict):
-        return f"`function` must be an object, not {_kind(function)}"
-    name = function.get("name")
-    if not isinstance(name, str) or not _TOOL_NAME.match(name):
-        return f"function name {name!r} must be 1-64 letters, digits, '_' or '-'"
-    if "description" in function and not isinstance(function["description"], str):
-        return "function description must be a string"
-    if "parameters" not in function:
-        return None
-    params = function["parameters"]
-    if not isinstance(params, dict) or params.get("type") != "object":
-        return "`parameters` must be a JSON Schema object with \"type\": \"object\""
-    try:
-        jsonschema.Draft202012Validator.check_schema(params)
-    except jsonschema.SchemaError as exc:
-        where = "/".join(str(p) for p in exc.path) or "parameters"
-        return f"`parameters` is not a valid JSON Schema at {where}: {exc.message}"
-    if not isinstance(params.get("properties", {}), dict):
-        return "`parameters.properties` must be an object"
-    missing = [r for r in params.get("required", []) if r not in params.get("properties", {})]
-    if missing:
-        return f"`parameters.required` names undefined properties: {', '.join(map(str, missing))}"
-    return None
 
 
 def validate_files(paths: Iterable[str | Path], *, catalog: Catalog | Path | str | None = SHIPPED_CATALOG,

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from openai import OpenAI
 
+from rftkit.job_status import TERMINAL_STATUSES
 from rftkit.standin import StandinConfig, StandinServer
 from tests.rft_rows import ROWS, write_jsonl
 from tests.support import make_app, serve
 
-TERMINAL = ("succeeded", "failed", "cancelled")
 # Fast: states last a moment, retries do not back off for seconds.
 FAST = StandinConfig(status_delay=0.02, retry_backoff=0.01)
 
@@ -46,7 +46,7 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: floa
 
 
 def wait_job(client: OpenAI, job_id: str, timeout: float = 30.0) -> Any:
-    return wait_for(lambda: (j := client.fine_tuning.jobs.retrieve(job_id)).status in TERMINAL and j, timeout)
+    return wait_for(lambda: (j := client.fine_tuning.jobs.retrieve(job_id)).status in TERMINAL_STATUSES and j, timeout)
 
 
 def events(client: OpenAI, job_id: str) -> list[Any]:

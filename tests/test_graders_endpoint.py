@@ -110,7 +110,6 @@ def test_request_shape_and_headers(odd):
     ("/text", "other_error", "not JSON"),
     ("/score-is/%22high%22", "other_error", "no numeric `score`"),
     ("/score-is/true", "other_error", "no numeric `score`"),
-    ("/score-is/1.5", "other_error", "outside [0, 1]"),
     ("/slow", "unresponsive_reward_error", "no answer in time"),
 ])
 def test_endpoint_failures_are_reported_not_raised(odd, path, flag, fragment):
@@ -143,6 +142,18 @@ def test_endpoint_inside_a_multi_grader(app_url):
     down = run_grader(grader, sample_from_text("JKT-URB-009"), PLAIN_ROW)
     assert down["reward"] == 0.0 and down["metadata"]["errors"]["unresponsive_reward_error"] is True
     assert down["metadata"]["error_messages"][0].startswith("graders.ep: ")
+
+
+def test_a_score_on_the_endpoints_own_scale_is_used_as_is(odd):
+    """Azure's sample endpoint grader scores 0-5 and is combined in a multi grader as (python + endpoint) / 2."""
+    url, _ = odd
+    assert run_grader(endpoint_grader(f"{url}/score-is/4"), sample_from_text("x"), PLAIN_ROW)["reward"] == 4.0
+    grader = {"type": "multi", "name": "m", "calculate_output": "(ep + exact) / 2",
+              "graders": {"ep": {"type": "endpoint", "url": f"{url}/score-is/5"},  # no name: it is optional
+                          "exact": job_a_grader()["graders"]["exact"]}}
+    result = run_grader(grader, sample_from_text("JKT-URB-009"), PLAIN_ROW)
+    assert result["sub_rewards"] == {"ep": 5.0, "exact": 1.0} and result["reward"] == 3.0
+    assert not any(result["metadata"]["errors"][flag] for flag in ("other_error", "formula_parse_error"))
 
 
 def test_many_concurrent_async_gradings(app_url):

@@ -106,6 +106,19 @@ def test_score_model_is_validated_but_not_run():
     assert "not run locally" in result["metadata"]["errors"]["model_grader_server_error_details"]
 
 
+def test_label_model_inside_a_multi_is_validated_but_not_run():
+    grader = job_a_grader()
+    grader["graders"]["tone"] = {"type": "label_model", "name": "tone", "model": "o4-mini", "labels": ["ok", "bad"],
+                                 "passing_labels": ["ok"],
+                                 "input": [{"role": "user", "content": "{{sample.output_text}}"}]}
+    grader["calculate_output"] = "exact * tone"
+    result = run_grader(grader, sample_from_text("JKT-URB-009"), ITEM)
+    assert result["metadata"]["errors"]["model_grader_server_error"] is True
+    assert result["metadata"]["error_messages"][0].startswith("graders.tone: label_model graders are not run locally")
+    alone = run_grader(grader["graders"]["tone"], sample_from_text("x"), ITEM)
+    assert alone["metadata"]["error_messages"][0].startswith("type: a label_model grader is accepted only inside")
+
+
 def test_multi_with_an_unrunnable_sub_grader_gives_invalid_grade():
     grader = job_a_grader()
     grader["graders"]["py"] = {"type": "python", "name": "py", "source": "def grade(s, i):\n    return 1\n"}

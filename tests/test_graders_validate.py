@@ -44,7 +44,7 @@ def test_valid_graders_have_no_problems(grader):
     ([], "grader: must be a JSON object, got list"),
     ({"name": "x"}, "type: missing"),
     ({**STRING_CHECK, "type": "regex_check"}, "type: unknown grader type 'regex_check'"),
-    ({**STRING_CHECK, "type": "label_model"}, "type: 'label_model' is for evals only"),
+    ({**STRING_CHECK, "type": "label_model"}, "type: a label_model grader is accepted only inside a multi grader"),
     ({**SIMILARITY, "evaluation_metric": "cosine"}, "evaluation_metric: 'cosine' is for evals only"),
     ({**SIMILARITY, "evaluation_metric": "bleu4"}, "evaluation_metric: 'bleu4' is not one of fuzzy_match"),
     ({**STRING_CHECK, "operation": "contains"}, "operation: 'contains' is not one of eq, ne, like, ilike"),
@@ -89,12 +89,13 @@ def test_problems_name_the_field_and_why(grader, expected):
 
 def test_every_problem_is_listed_not_only_the_first():
     grader = multi(graders={"exact": {**STRING_CHECK, "operation": "is", "input": "{{x.y}}"},
-                            "fuzzy": {**SIMILARITY, "evaluation_metric": "cosine"}},
+                            "fuzzy": {**SIMILARITY, "evaluation_metric": "cosine", "pass_threshold": 2}},
                    calculate_output="exact + fuzzy + other")
     problems = validate_grader(grader)
-    assert len(problems) == 4, problems
+    assert len(problems) == 5, problems
     assert {p.split(":")[0] for p in problems} == {"graders.exact.input", "graders.exact.operation",
-                                                  "graders.fuzzy.evaluation_metric", "calculate_output"}
+                                                  "graders.fuzzy.evaluation_metric", "graders.fuzzy.pass_threshold",
+                                                  "calculate_output"}
 
 
 def test_validation_does_not_modify_the_grader():
@@ -102,3 +103,46 @@ def test_validation_does_not_modify_the_grader():
     before = copy.deepcopy(grader)
     validate_grader(grader)
     assert grader == before
+
+
+# -- rules aligned with the service (docs/service-contract.md#built-in-graders, #endpoint-grader) ----------------------
+
+LABEL_MODEL = {"type": "label_model", "name": "tone", "model": "o4-mini-2025-04-16", "labels": ["polite", "rude"],
+               "passing_labels": ["polite"], "input": [{"role": "user", "content": "Label: {{sample.output_text}}"}]}
+ENDPOINT = {"type": "endpoint", "url": "https://app.azurewebsites.net/score"}
+
+
+def _two(first: dict, second: dict, **changes: object) -> dict:
+    return {"type": "multi", "name": "m", "graders": {"a": first, "b": second}, "calculate_output": "(a + b) / 2",
+            **changes}
+
+
+@pytest.mark.parametrize("grader", [
+    {**ENDPOINT, "pass_threshold": 8},                              # Azure's README: an endpoint's own scale
+    {**PYTHON, "pass_threshold": 3.5},                              # a python grader returns any float
+    {**SCORE_MODEL, "range": [0, 10], "pass_threshold": 7},         # inside its range
+    _two(PYTHON, ENDPOINT, pass_threshold=2.5),                     # on the multi grader itself
+    _two(STRING_CHECK, LABEL_MODEL),                                # label_model inside a multi grader
+    ENDPOINT,                                                       # name is optional
+    _two(PYTHON, ENDPOINT),                                         # ... also inside a multi grader
+])
+def test_graders_the_service_accepts(grader):
+    assert validate_grader(grader) == []
+
+
+@pytest.mark.parametrize(("grader", "expected"), [
+    (_two({**SIMILARITY, "pass_threshold": 0.5}, STRING_CHECK),
+     "graders.a.pass_threshold: cannot be set on a grader inside a multi grader; move it to the multi grader"),
+    (_two(STRING_CHECK, {**ENDPOINT, "pass_threshold": 1}), "graders.b.pass_threshold: cannot be set on a grader"),
+    ({**SCORE_MODEL, "range": [0, 10], "pass_threshold": 11}, "pass_threshold: must be between 0.0 and 10.0"),
+    ({**SCORE_MODEL, "range": [0, 1], "pass_threshold": 1.5}, "pass_threshold: must be between 0.0 and 1.0"),
+    ({**SCORE_MODEL, "pass_threshold": 2}, "pass_threshold: must be between 0.0 and 1.0"),  # default range [0, 1]
+    ({**ENDPOINT, "pass_threshold": "high"}, "pass_threshold: must be a number"),
+    (LABEL_MODEL, "type: a label_model grader is accepted only inside a multi grader"),
+    (_two(STRING_CHECK, {**LABEL_MODEL, "passing_labels": ["kind"]}), "graders.b.passing_labels: 'kind' not among"),
+    (_two(STRING_CHECK, {**LABEL_MODEL, "labels": []}), "graders.b.labels: must be a non-empty list"),
+    ({**ENDPOINT, "name": ""}, "name: must be a non-empty string"),  # optional, but not empty when given
+])
+def test_graders_the_service_refuses(grader, expected):
+    problems = validate_grader(grader)
+    assert any(problem.startswith(expected) for problem in problems), problems

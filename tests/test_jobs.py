@@ -14,12 +14,22 @@ from rftkit import REPO_ROOT
 from rftkit.jobs import (
     DEFAULT_HYPERPARAMETERS,
     JobSpecError,
+    JobSpecWarning,
     UnknownModelWarning,
+    check_spec,
     job_a_spec,
     job_b_spec,
+    spec_cautions,
     spec_problems,
 )
-from rftkit.settings import Settings, SettingsError, load_settings, make_client
+from rftkit.settings import (
+    OpenAIVersionError,
+    Settings,
+    SettingsError,
+    load_settings,
+    make_client,
+    require_openai_version,
+)
 from tests.rft_rows import ROWS, write_jsonl
 
 APP = "https://my-func-app.azurewebsites.net"
@@ -148,8 +158,8 @@ def test_multi_grader_formula_is_checked(formula, why):
 
 def test_grader_type_not_allowed_in_rft():
     problems = problems_of(build_a, grader={"type": "label_model", "name": "x"})
-    assert problems == ["method.reinforcement.grader.type: 'label_model' is for evals only, not reinforcement "
-                        "fine-tuning"]
+    assert len(problems) == 1 and problems[0].startswith(
+        "method.reinforcement.grader.type: a label_model grader is accepted only inside a multi grader")
 
 
 @pytest.mark.parametrize("name, value", [
@@ -231,7 +241,7 @@ def test_spec_problems_on_a_raw_body():
     spec["method"]["reinforcement"]["tools"][0] = {"name": "search_catalog", "url": f"{APP}/tool/search_catalog"}
     spec["method"]["type"] = "reinforcement"
     params = {p.param: p.message for p in spec_problems(spec, ROWS)}
-    assert "deprecated at the top level" in params["hyperparameters"]
+    assert "hyperparameters" not in params  # deprecated, not refused: see spec_cautions
     assert "`server_url`, not `url`" in params["method.reinforcement.tools[0].server_url"]
     spec["method"]["type"] = "supervised"
     assert [p.param for p in spec_problems(spec, ROWS)][-1] == "method.type"
@@ -240,6 +250,34 @@ def test_spec_problems_on_a_raw_body():
     spec["method"]["type"] = "reinforcement"
     spec["method"]["reinforcement"]["tools"][0] = {"name": "search_catalog", "server_url": f"{APP}/tool/x"}
     assert spec_problems(spec, ROWS) == []  # max_episode_steps may be omitted (the service's default)
+
+
+def test_top_level_hyperparameters_warn_as_deprecated_but_are_not_refused():
+    spec = copy.deepcopy(build_a())
+    assert spec_cautions(spec) == []
+    spec["hyperparameters"] = {"n_epochs": 1}
+    with pytest.warns(JobSpecWarning, match="deprecated in favour of `method`"):
+        assert check_spec(spec, ROWS) == spec
+
+
+@pytest.mark.parametrize(("key", "nearest"), [("max_episode_step", "max_episode_steps"),
+                                              ("response_fromat", "response_format"), ("graders", "grader")])
+def test_an_unknown_reinforcement_key_warns_naming_the_nearest_known_one(key, nearest):
+    spec = copy.deepcopy(build_b())
+    spec["method"]["reinforcement"][key] = 5
+    assert spec_problems(spec, ROWS) == []
+    with pytest.warns(JobSpecWarning, match=f"method.reinforcement.{key} is not a known key \\(did you mean "
+                                            f"'{nearest}'\\?\\)"):
+        check_spec(spec, ROWS)
+
+
+def test_known_reinforcement_keys_do_not_warn():
+    spec = copy.deepcopy(build_b())
+    spec["method"]["reinforcement"]["response_format"] = {"type": "json_schema", "json_schema": {"name": "x"}}
+    assert spec_cautions(spec) == []
+    spec["method"]["reinforcement"]["zzz"] = 1
+    assert spec_cautions(spec) == ["method.reinforcement.zzz is not a known key (known keys: grader, hyperparameters,"
+                                   " tools, max_episode_steps, response_format); the service may ignore or refuse it"]
 
 
 # -- settings (.env) and the client ----------------------------------------------------------------------------------
@@ -283,3 +321,19 @@ def test_make_client_for_azure_and_for_the_standin(tmp_path):
 def test_make_client_names_what_is_missing(tmp_path):
     with pytest.raises(SettingsError, match="AZURE_OPENAI_ENDPOINT is not set"):
         make_client(load_settings(tmp_path / "none.env", environ={}))
+
+
+@pytest.mark.parametrize("version", ["1.66.3", "1.77.0", "1.105.0", "0.28.1"])
+def test_an_openai_client_too_old_is_refused_with_what_to_do(version):
+    with pytest.raises(OpenAIVersionError, match=f"openai {version} is too old.*openai>=1.106.*alpha.graders"):
+        require_openai_version(version)
+
+
+@pytest.mark.parametrize("version", ["1.106.0", "1.109.1", "2.0.0", "3.57.0rc1"])
+def test_openai_1_106_and_later_are_accepted(version):
+    require_openai_version(version)
+
+
+def test_requirements_pin_the_minimum_openai_the_toolkit_checks():
+    lines = (REPO_ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert any(line.split("#")[0].strip() == "openai>=1.106" for line in lines)

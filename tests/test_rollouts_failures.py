@@ -109,8 +109,19 @@ def test_a_failing_grader_is_retried_then_the_rollout_is_discarded(policy):
     assert report.summary()["latency_ms"]["grader"]["n"] == 3
 
 
-def test_a_grader_score_outside_0_1_is_malformed(policy):
-    with serve(make_app()) as tool_url, serve(misbehaving_app(body={"score": 7})) as bad_grader:
+def test_a_grader_score_outside_0_1_is_used_and_noted(policy):
+    """Endpoint graders may score on their own scale (Azure's sample: 0-5): kept, with a note, not discarded."""
+    with serve(make_app()) as tool_url, serve(misbehaving_app(body={"score": 7})) as own_scale:
+        report = dry_run(tool_url, own_scale, policy, retries=0)
+    assert report.error_counts() == {} and report.status_counts()["graded"] == 1
+    episode = report.episodes[0]
+    assert episode.reward == 7.0 and "outside [0, 1]" in episode.notes["score_outside_0_1"]
+    assert report.summary()["rewards_outside_0_1"] == 1
+    assert "1 graded rollouts scored outside [0, 1]" in report.render()
+
+
+def test_a_grader_score_that_is_not_a_number_is_malformed(policy):
+    with serve(make_app()) as tool_url, serve(misbehaving_app(body={"score": "high"})) as bad_grader:
         report = dry_run(tool_url, bad_grader, policy, retries=0)
     assert report.error_counts() == {"grader:malformed_output": 1}
 

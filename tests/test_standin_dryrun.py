@@ -95,3 +95,13 @@ def test_a_failing_grader_fails_the_job_with_the_reason(client, files):
     assert job.status == "failed"
     assert (job.error.code, job.error.param) == ("grader_failed", "method.reinforcement.grader")
     assert "/score" in job.error.message
+
+
+def test_an_endpoint_grader_on_its_own_scale_is_accepted(client, files):
+    """Azure's sample endpoint grader scores 0-5: the stand-in's job uses such scores as rewards, like the service."""
+    from tests.rollouts_support import misbehaving_app
+
+    with serve(make_app()) as base_url, serve(misbehaving_app(body={"score": 4})) as grader_base_url:
+        job = run_job(client, files, job_b_spec, base_url, grader_base_url=grader_base_url)
+    assert job.status == "succeeded", job.error
+    assert [m["train_mean_reward"] for m in metrics(client, job.id)] == [4.0, 4.0, 4.0]

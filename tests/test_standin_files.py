@@ -29,12 +29,14 @@ def test_upload_wait_retrieve_content_and_list(client, files, tmp_path):
 
 @pytest.mark.parametrize("line, why", [
     ("not json", "line 1: not valid JSON"),
-    ('{"messages": []}', "line 1: has no `messages` list"),
+    ('{"messages": []}', "line 1: `messages` is empty [messages]"),
     ('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x"}]}',
      "the last message must have role 'user'"),
-    ('{"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "hi"}]}', "use 'developer'"),
-    ('{"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function"}]}', "tools[0] must be"),
-    ('[1, 2]', "is not a JSON object"),
+    ('{"messages": [{"role": "developer", "content": "s"}, {"role": "system", "content": "s"}, '
+     '{"role": "user", "content": "hi"}]}', "message 2 has role 'system' after the conversation started"),
+    ('{"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function"}]}',
+     "tools[1]: `function` must be an object"),
+    ('[1, 2]', "a row must be a JSON object, not a list [not-object]"),
 ])
 def test_bad_rows_end_in_error_status_with_details(client, tmp_path, line, why):
     path = tmp_path / "bad.jsonl"
@@ -44,6 +46,18 @@ def test_bad_rows_end_in_error_status_with_details(client, tmp_path, line, why):
     done = client.files.wait_for_processing(created.id, poll_interval=0.05, max_wait_seconds=10)  # does not raise
     assert done.status == "error"
     assert why in done.status_details
+
+
+def test_a_leading_system_message_is_processed_with_a_warning(client, tmp_path):
+    """Reasoning models treat a system message as a developer message: a warning, as in `rftkit validate`."""
+    path = tmp_path / "system.jsonl"
+    path.write_text('{"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "hi"}]}\n',
+                    encoding="utf-8")
+    with path.open("rb") as fh:
+        created = client.files.create(file=fh, purpose="fine-tune")
+    done = client.files.wait_for_processing(created.id, poll_interval=0.05, max_wait_seconds=10)
+    assert done.status == "processed"
+    assert done.status_details.startswith("Processed with 1 warning(s): line 1: message 1 has role 'system'")
 
 
 def test_upload_with_another_purpose_or_not_jsonl_is_refused(client, tmp_path):

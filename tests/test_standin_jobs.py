@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import time
 
 import openai
 import pytest
@@ -131,6 +130,7 @@ def slow_standin():
 
 @pytest.fixture(scope="module")
 def slow(slow_standin, app_url, tmp_path_factory):
+    """A client of the slow stand-in and Job A's spec (gpt-5); `slow_b` gives Job B's (o4-mini)."""
     client = client_for(slow_standin)
     tmp = tmp_path_factory.mktemp("slow")
     train, valid = upload_rows(client, tmp, name="t.jsonl"), upload_rows(client, tmp, name="v.jsonl")
@@ -138,12 +138,20 @@ def slow(slow_standin, app_url, tmp_path_factory):
     return client, spec
 
 
+@pytest.fixture(scope="module")
+def slow_b(slow, app_url):
+    client, spec_a = slow
+    return client, job_b_spec(training_file=spec_a["training_file"], validation_file=spec_a["validation_file"],
+                              rows=ROWS, tool_base_url=app_url)
+
+
 def test_cancel_stops_the_job(slow):
     client, spec = slow
     job = client.fine_tuning.jobs.create(**spec)
     cancelled = client.fine_tuning.jobs.cancel(job.id)
     assert cancelled.status == "cancelled" and cancelled.finished_at is not None
-    time.sleep(1.0)  # longer than status_delay: a still-running dry run would have moved on
+    # The background run reports its own end; a cancel that left it running never says so (and it moves on).
+    wait_for(lambda: "Dry run stopped after 0 step(s)." in _status_messages(client, job.id))
     assert client.fine_tuning.jobs.retrieve(job.id).status == "cancelled"
     assert metrics(client, job.id) == []
     with pytest.raises(openai.BadRequestError) as info:
@@ -151,8 +159,23 @@ def test_cancel_stops_the_job(slow):
     assert info.value.code == "invalid_job_state"
 
 
-def test_pause_and_resume(slow):
-    client, spec = slow
+def _status_messages(client, job_id):
+    return [e.message for e in events(client, job_id)]
+
+
+def test_a_job_goes_through_pending_before_running(client, files, app_url):
+    train, valid = files
+    spec = job_b_spec(training_file=train.id, validation_file=valid.id, rows=ROWS, tool_base_url=app_url)
+    job = client.fine_tuning.jobs.create(**spec)
+    assert wait_job(client, job.id).status == "succeeded"
+    messages = _status_messages(client, job.id)
+    order = [next(i for i, m in enumerate(messages) if m.startswith(prefix))
+             for prefix in ("Validating training file", "Job enqueued", "Job pending", "Fine-tuning job started")]
+    assert order == sorted(order)
+
+
+def test_pause_stops_the_steps_and_resume_passes_through_pending(slow_b):
+    client, spec = slow_b
     job = client.fine_tuning.jobs.create(**spec)
     with pytest.raises(openai.BadRequestError) as early:
         client.fine_tuning.jobs.pause(job.id)  # not running yet: nothing trained to pause after
@@ -160,20 +183,37 @@ def test_pause_and_resume(slow):
     wait_for(lambda: len(metrics(client, job.id)) >= 1)
     paused = client.fine_tuning.jobs.pause(job.id)
     assert paused.status == "paused"
-    time.sleep(1.6)  # two step delays: a job that ignored the pause would have reported more steps
+    # The dry run itself reports that it stopped, naming the last step it finished; a dry run that ignored the
+    # pause never says so (and would go on reporting steps).
+    held = wait_for(lambda: [m for m in _status_messages(client, job.id) if m.startswith("Training paused after")])
+    steps_before = int(held[0].split("step ")[1].split(":")[0])
+    assert [m["step"] for m in metrics(client, job.id)] == list(range(1, steps_before + 1))
     assert client.fine_tuning.jobs.retrieve(job.id).status == "paused"
-    assert len(metrics(client, job.id)) == 1
     with pytest.raises(openai.BadRequestError):
         client.fine_tuning.jobs.pause(job.id)
-    assert client.fine_tuning.jobs.resume(job.id).status == "running"
+    assert client.fine_tuning.jobs.resume(job.id).status == "pending"
     done = wait_job(client, job.id)
     assert done.status == "succeeded"
     assert [m["step"] for m in metrics(client, job.id)] == [1, 2, 3]
-    messages = [e.message for e in events(client, job.id)]
-    assert any(m.startswith("Job paused") for m in messages) and "Job resumed." in messages
+    messages = _status_messages(client, job.id)
+    resumed, continued = messages.index("Job resumed."), messages.index(f"Training continues from step "
+                                                                        f"{steps_before + 1}.")
+    assert messages.index(held[0]) < resumed < continued
     with pytest.raises(openai.BadRequestError) as late:
         client.fine_tuning.jobs.resume(job.id)
     assert late.value.code == "invalid_job_state"
+
+
+def test_gpt5_jobs_refuse_pause_and_resume(slow):
+    client, spec = slow  # Job A: gpt-5-2025-08-07
+    job = client.fine_tuning.jobs.create(**spec)
+    wait_for(lambda: len(metrics(client, job.id)) >= 1)  # a state in which an o4-mini job could be paused
+    for action in (client.fine_tuning.jobs.pause, client.fine_tuning.jobs.resume):
+        with pytest.raises(openai.BadRequestError) as refused:
+            action(job.id)
+        assert refused.value.code == "operation_not_supported" and "GPT-5" in refused.value.message
+    assert client.fine_tuning.jobs.retrieve(job.id).status not in ("paused", "pending")
+    client.fine_tuning.jobs.cancel(job.id)
 
 
 # -- bounds ----------------------------------------------------------------------------------------------------------

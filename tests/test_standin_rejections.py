@@ -5,15 +5,17 @@ See docs/service-contract.md#job-body. Also the alpha graders endpoints (validat
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 
 import httpx
 import openai
 import pytest
 
 from rftkit.jobs import job_a_spec, job_b_spec
+from rftkit.standin import StandinServer
 from tests import standin_support
 from tests.rft_rows import ROWS
-from tests.standin_support import events, upload_rows, wait_job
+from tests.standin_support import FAST, client_for, events, upload_rows, wait_job
 
 # The module-scoped fixtures shared by the stand-in test files (pytest finds them by name here).
 app_url, standin, client, files = (standin_support.app_url, standin_support.standin, standin_support.client,
@@ -146,12 +148,45 @@ def test_endpoint_grader_must_be_https_off_loopback(client, files, app_url):
     assert "https" in info.value.message
 
 
-def test_unknown_model_is_accepted_with_a_warning_event(client, files, app_url):
+def test_a_model_without_rft_support_is_refused_naming_the_supported_ones(client, files, app_url):
     train, valid = files
     spec = job_b_spec(training_file=train.id, validation_file=valid.id, rows=ROWS, tool_base_url=app_url)
     spec["model"] = "gpt-4o-mini"
-    job = client.fine_tuning.jobs.create(**spec)
-    warned = [e for e in events(client, job.id) if e.level == "warn"]
-    assert warned and "not known to support reinforcement fine-tuning" in warned[0].message
-    assert wait_job(client, job.id).status == "succeeded"
+    with pytest.raises(openai.BadRequestError) as info:
+        client.fine_tuning.jobs.create(**spec)
+    assert (info.value.param, info.value.code) == ("model", "model_not_supported")
+    assert "o4-mini-2025-04-16" in info.value.message and "gpt-5-2025-08-07" in info.value.message
+    assert "--allow-any-model" in info.value.message
 
+
+def test_allow_any_model_runs_another_model_with_a_warning_event(app_url, tmp_path):
+    with StandinServer(replace(FAST, allow_any_model=True)) as server:
+        client = client_for(server)
+        train, valid = upload_rows(client, tmp_path, name="t.jsonl"), upload_rows(client, tmp_path, name="v.jsonl")
+        spec = job_b_spec(training_file=train.id, validation_file=valid.id, rows=ROWS, tool_base_url=app_url)
+        spec["model"] = "gpt-4o-mini"
+        job = client.fine_tuning.jobs.create(**spec)
+        warned = [e for e in events(client, job.id) if e.level == "warn"]
+        assert warned and "does not support reinforcement fine-tuning" in warned[0].message
+        assert wait_job(client, job.id).status == "succeeded"
+
+
+def test_allow_any_model_is_a_cli_flag():
+    from rftkit.__main__ import build_parser
+    from rftkit.commands.standin import config_from
+
+    assert config_from(build_parser().parse_args(["standin"])).allow_any_model is False
+    assert config_from(build_parser().parse_args(["standin", "--allow-any-model"])).allow_any_model is True
+
+
+def test_deprecated_and_unknown_keys_are_accepted_with_warning_events(client, files, app_url):
+    train, valid = files
+    spec = job_b_spec(training_file=train.id, validation_file=valid.id, rows=ROWS, tool_base_url=app_url)
+    spec["hyperparameters"] = {"n_epochs": 1}
+    _reinforcement(spec)["max_episode_step"] = 3
+    job = client.fine_tuning.jobs.create(**spec)
+    warned = [e.message for e in events(client, job.id) if e.level == "warn"]
+    assert any("deprecated in favour of `method`" in m for m in warned)
+    assert any("method.reinforcement.max_episode_step is not a known key (did you mean 'max_episode_steps'?)" in m
+               for m in warned)
+    assert wait_job(client, job.id).status == "succeeded"

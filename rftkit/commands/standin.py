@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..job_rules import LOOPBACK_HOSTS
+
+if TYPE_CHECKING:
+    from ..standin import StandinConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,17 +26,26 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="seconds between dry-run steps, to try pause/resume/cancel (default 0)")
     p.add_argument("--policy-error-rate", type=float, default=0.0,
                    help="share of rollouts in which the scripted policy errs on purpose (default 0)")
+    p.add_argument("--allow-any-model", action="store_true",
+                   help="run jobs for models Azure does not support for RFT (experiments; default: refuse them)")
     p.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     p.set_defaults(func=run)
 
 
+def config_from(args: argparse.Namespace) -> StandinConfig:
+    from ..standin import StandinConfig
+
+    return StandinConfig(steps=args.steps, step_delay=args.step_delay, policy_error_rate=args.policy_error_rate,
+                         allow_any_model=args.allow_any_model)
+
+
 def run(args: argparse.Namespace) -> int:
-    from ..standin import StandinConfig, run_standin
+    from ..standin import run_standin
 
     if args.host not in LOOPBACK_HOSTS:
         print(f"warning: serving on {args.host}: the stand-in has no authentication and keeps uploads in memory",
               file=sys.stderr)
-    config = StandinConfig(steps=args.steps, step_delay=args.step_delay, policy_error_rate=args.policy_error_rate)
+    config = config_from(args)
 
     def ready(url: str) -> None:
         print(f"rftkit standin ready: {url}/openai/v1/", flush=True)

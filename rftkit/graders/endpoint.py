@@ -1,9 +1,10 @@
 """The endpoint grader, called as the service calls it (docs/service-contract.md#endpoint-grader).
 
 `POST <url>` with the grader's `headers` and the body `{"sample", "item", "trace_id"}`; the answer must be
-`{"score": <number in [0, 1]>}`. Every failure — connection, timeout, HTTP status, body — is returned as an
-`EndpointReply` with an error, never raised: the service retries such failures up to 3 times and then discards the
-rollout, so a preflight must show them. No retries here, for the same reason.
+`{"score": <number>}`, usually in [0, 1] but any finite number is accepted. Every failure — connection, timeout,
+HTTP status, body — is returned as an `EndpointReply` with an error, never raised: the service retries such
+failures up to 3 times and then discards the rollout, so a preflight must show them. No retries here, for the same
+reason.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ def read_reply(status: int, content: bytes, latency: float) -> EndpointReply:
     if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
         snippet = content[:300].decode("utf-8", "replace")
         return EndpointReply(None, status, latency, OTHER, f"the endpoint's answer has no numeric `score`: {snippet}")
-    if not 0.0 <= score <= 1.0:
-        return EndpointReply(None, status, latency, OTHER, f"the endpoint's score {score} is outside [0, 1]")
+    # Any finite score is used as is: an endpoint grader may answer on its own scale (Azure's sample scores 0-5 and
+    # combines it in a multi grader); docs/service-contract.md#endpoint-grader.
     return EndpointReply(float(score), status, latency)
 
 

@@ -32,7 +32,7 @@ NOT_RUN_LOCALLY = "not_run_locally"
 _PYTHON_NOT_RUN = ("python graders are not run locally: the service runs `source` in its sandbox image (no network, "
                    "2 min, 2 GB); only its shape was checked here (it parses and defines grade(sample, item))")
 _MODEL_NOT_RUN = ("score_model graders are not run locally: their score comes from sampling the grader model on the "
-                  "service; only their shape was checked here")
+                  "service; only their shape was checked here")  # label_model: the same, with its name
 
 
 def new_trace_id() -> str:
@@ -108,9 +108,9 @@ class _Grading:
         if kind == "python":
             return outcome.fail("python_grader_server_error", _PYTHON_NOT_RUN,
                                 python_grader_server_error_type=NOT_RUN_LOCALLY)
-        if kind == "score_model":
-            return outcome.fail("model_grader_server_error", _MODEL_NOT_RUN,
-                                model_grader_server_error_details=_MODEL_NOT_RUN)
+        if kind in ("score_model", "label_model"):
+            message = _MODEL_NOT_RUN.replace("score_model", kind)
+            return outcome.fail("model_grader_server_error", message, model_grader_server_error_details=message)
         try:
             text, reference = render(grader["input"], self.context), render(grader["reference"], self.context)
         except TemplateVariableError as exc:

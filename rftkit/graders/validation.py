@@ -1,10 +1,11 @@
 """`validate_grader`: what is wrong with a grader definition for a reinforcement fine-tuning job, field by field.
 
-The checks follow docs/service-contract.md#built-in-graders: the grader types RFT accepts and their fields,
-string_check operations, text_similarity metrics (not the evals-only `cosine`), templates in the `item`/`sample`
-namespaces, a multi grader's `graders` dict and `calculate_output` formula (names = its keys, allowed operators and
-functions, no multi inside a multi), and the endpoint grader's URL. Unknown fields are reported too: a misspelt
-field is otherwise silently ignored locally and rejected by the service, or the other way round.
+The checks follow docs/service-contract.md (endpoint grader, built-in graders): the grader types RFT accepts
+(label_model only inside a multi grader), their fields and `pass_threshold` rules, string_check operations,
+text_similarity metrics (not the evals-only `cosine`), templates in the `item`/`sample` namespaces, a multi grader's
+`graders` dict and `calculate_output` formula (names = its keys, allowed operators and functions, no multi inside a
+multi), and the endpoint grader's URL. Unknown fields are reported too: a misspelt field is otherwise silently
+ignored locally and rejected by the service, or the other way round.
 """
 
 from __future__ import annotations
@@ -24,19 +25,32 @@ from .text_similarity import EVALS_ONLY_METRICS, METRICS
 OTHER = "other_error"
 TEMPLATE = "invalid_variable_error"
 
-# type -> (required fields, optional fields)
+# type -> (required fields, optional fields). Sources: docs/service-contract.md#built-in-graders (the Azure how-to
+# lists `pass_threshold` on text_similarity and score_model; Azure's endpoint-grader samples set it on python and
+# endpoint graders and on the multi grader) and #endpoint-grader (`name` of an endpoint grader is optional).
 FIELDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "string_check": (frozenset({"type", "name", "input", "reference", "operation"}), frozenset()),
     "text_similarity": (frozenset({"type", "name", "input", "reference", "evaluation_metric"}),
                         frozenset({"pass_threshold"})),
-    "multi": (frozenset({"type", "name", "graders", "calculate_output"}), frozenset({"invalid_grade"})),
+    "multi": (frozenset({"type", "name", "graders", "calculate_output"}),
+              frozenset({"invalid_grade", "pass_threshold"})),
     "python": (frozenset({"type", "name", "source"}), frozenset({"image_tag", "pass_threshold"})),
     "score_model": (frozenset({"type", "name", "model", "input"}),
                     frozenset({"range", "sampling_params", "pass_threshold"})),
-    "endpoint": (frozenset({"type", "name", "url"}), frozenset({"headers", "rate_limit", "max_rps"})),
+    "label_model": (frozenset({"type", "name", "model", "input", "labels", "passing_labels"}),
+                    frozenset({"sampling_params"})),
+    "endpoint": (frozenset({"type", "url"}), frozenset({"name", "headers", "rate_limit", "max_rps", "pass_threshold"})),
 }
 GRADER_TYPES = tuple(FIELDS)
-EVALS_ONLY_TYPES = ("label_model",)
+# label_model: the SDK's multi grader accepts it among its `graders`, while the reinforcement method's `grader`
+# union (string_check, text_similarity, python, score_model, multi) does not; the Azure how-to documents it among
+# the RFT graders. So: allowed inside a multi grader, refused at the top level
+# (docs/service-contract.md#built-in-graders).
+MULTI_ONLY_TYPES = ("label_model",)
+TOP_LEVEL_TYPES = tuple(kind for kind in GRADER_TYPES if kind not in MULTI_ONLY_TYPES)
+# Graders whose score is not bounded by the service: a python grader returns any float, an endpoint grader answers
+# on its own scale (Azure's sample scores 0-5 and its README sets pass_threshold 8).
+UNBOUNDED_TYPES = ("python", "endpoint", "multi")
 MESSAGE_ROLES = ("system", "developer", "user", "assistant")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -60,22 +74,37 @@ def grader_problems(grader: Any, prefix: str = "", inside_multi: bool = False) -
     kind = grader.get("type")
     if kind is None:
         return [Problem(OTHER, f"{prefix}type: missing (one of {', '.join(GRADER_TYPES)})")]
-    if kind in EVALS_ONLY_TYPES:
-        return [Problem(OTHER, f"{prefix}type: {kind!r} is for evals only, not reinforcement fine-tuning")]
+    if kind in MULTI_ONLY_TYPES and not inside_multi:
+        return [Problem(OTHER, f"{prefix}type: a {kind} grader is accepted only inside a multi grader's `graders`, "
+                               f"not as the job's grader (one of {', '.join(TOP_LEVEL_TYPES)}); wrap it in a multi "
+                               "grader")]
     if kind not in FIELDS:
         return [Problem(OTHER, f"{prefix}type: unknown grader type {kind!r} (one of {', '.join(GRADER_TYPES)})")]
     if kind == "multi" and inside_multi:
         return [Problem(OTHER, f"{prefix}type: a multi grader cannot contain another multi grader")]
     required, optional = FIELDS[kind]
     problems = [Problem(OTHER, f"{prefix}{name}: missing") for name in sorted(required - grader.keys())]
+    nested_threshold = {"pass_threshold"} if inside_multi else set()  # reported below, with what to do instead
     problems += [Problem(OTHER, f"{prefix}{name}: unknown field for a {kind} grader")
-                 for name in sorted(grader.keys() - required - optional)]
+                 for name in sorted(grader.keys() - required - optional - nested_threshold)]
     if "name" in grader:
         problems += _non_empty_string(grader, "name", prefix)
     problems += _CHECKS[kind](grader, prefix)
-    if "pass_threshold" in grader:
-        problems += _number(grader, "pass_threshold", prefix, low=0.0, high=1.0)
+    if "pass_threshold" in grader and (inside_multi or "pass_threshold" in optional):
+        problems += _pass_threshold(grader, kind, prefix, inside_multi)
     return problems
+
+
+def _pass_threshold(grader: dict, kind: str, prefix: str, inside_multi: bool) -> list[Problem]:
+    if inside_multi:
+        return [Problem(OTHER, f"{prefix}pass_threshold: cannot be set on a grader inside a multi grader; "
+                               "move it to the multi grader")]
+    if kind in UNBOUNDED_TYPES:
+        return _number(grader, "pass_threshold", prefix)
+    low, high = 0.0, 1.0
+    if kind == "score_model" and _range_problem(grader.get("range", [0, 1])) is None:
+        low, high = (float(v) for v in grader.get("range", [0, 1]))
+    return _number(grader, "pass_threshold", prefix, low=low, high=high)
 
 
 def _non_empty_string(grader: dict, name: str, prefix: str) -> list[Problem]:
@@ -183,14 +212,34 @@ def _score_model(grader: dict, prefix: str) -> list[Problem]:
         else:
             for index, message in enumerate(messages):
                 problems += _message(message, f"{prefix}input[{index}]")
-    if "range" in grader:
-        low_high = grader["range"]
-        if (not isinstance(low_high, list) or len(low_high) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in low_high)
-                or low_high[0] >= low_high[1]):
-            problems.append(Problem(OTHER, f"{prefix}range: must be [low, high] with low < high"))
+    if "range" in grader and _range_problem(grader["range"]):
+        problems.append(Problem(OTHER, f"{prefix}range: {_range_problem(grader['range'])}"))
     if "sampling_params" in grader and not isinstance(grader["sampling_params"], dict):
         problems.append(Problem(OTHER, f"{prefix}sampling_params: must be an object"))
+    return problems
+
+
+def _range_problem(low_high: Any) -> str | None:
+    if (not isinstance(low_high, list) or len(low_high) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in low_high)
+            or low_high[0] >= low_high[1]):
+        return "must be [low, high] with low < high"
+    return None
+
+
+def _label_model(grader: dict, prefix: str) -> list[Problem]:
+    problems = [p for p in _score_model(grader, prefix) if not p.message.startswith(f"{prefix}range")]
+    labels = grader.get("labels")
+    label_list_ok = isinstance(labels, list) and labels and all(isinstance(v, str) and v for v in labels)
+    if "labels" in grader and not label_list_ok:
+        problems.append(Problem(OTHER, f"{prefix}labels: must be a non-empty list of label strings"))
+    passing = grader.get("passing_labels")
+    if "passing_labels" in grader:
+        if not isinstance(passing, list) or not passing or not all(isinstance(v, str) for v in passing):
+            problems.append(Problem(OTHER, f"{prefix}passing_labels: must be a non-empty list of label strings"))
+        elif label_list_ok and not set(passing) <= set(labels):
+            extra = ", ".join(repr(v) for v in passing if v not in labels)
+            problems.append(Problem(OTHER, f"{prefix}passing_labels: {extra} not among labels"))
     return problems
 
 
@@ -230,4 +279,4 @@ def _endpoint(grader: dict, prefix: str) -> list[Problem]:
 
 
 _CHECKS = {"string_check": _string_check, "text_similarity": _text_similarity, "multi": _multi,
-           "python": _python, "score_model": _score_model, "endpoint": _endpoint}
+           "python": _python, "score_model": _score_model, "label_model": _label_model, "endpoint": _endpoint}

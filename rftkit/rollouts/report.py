@@ -119,6 +119,8 @@ class DryRunReport:
             "mean_reward": _r(mean(rewards)), "reward_spread": _r(spread(rewards)),
             "baseline": self.buckets(), "tool_calls": self.tool_calls(), "latency_ms": self.latency_ms(),
             "errors": self.error_counts(),
+            # Endpoint graders may score on their own scale (Azure's sample: 0-5): counted, never refused.
+            "rewards_outside_0_1": sum(1 for r in rewards if not 0.0 <= r <= 1.0),
         }
 
     def to_dict(self, include_episodes: bool = False) -> dict[str, Any]:

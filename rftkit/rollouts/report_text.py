@@ -63,6 +63,9 @@ def render_report(report: DryRunReport, max_rows: int = 10) -> str:
         f"Reward: mean {_num(s['mean_reward'])}, spread {_num(s['reward_spread'])} over {status['graded']} graded",
         *_baseline_lines(report),
     ]
+    if s["rewards_outside_0_1"]:
+        lines.append(f"  note: {s['rewards_outside_0_1']} graded rollouts scored outside [0, 1]: the grader uses "
+                     "its own scale (the service accepts it); set --threshold on that scale")
     t = s["tool_calls"]
     histogram = "  ".join(f"{k}:{v}" for k, v in t["histogram"].items()) or "-"
     lines.append(f"Tool calls per graded rollout: mean {_num(t['per_rollout_mean'], 2)}, max {_num(t['max'])}; "

@@ -33,9 +33,7 @@ def _score_problem(body: Any) -> str | None:
     score = body.get("score") if isinstance(body, dict) else None
     if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
         return f"no numeric `score` in the answer: {str(body)[:200]}"
-    if not 0.0 <= score <= 1.0:
-        return f"score {score} is outside [0, 1]"
-    return None
+    return None  # any finite score: endpoint graders may use their own scale (noted per episode, not refused)
 
 
 class RateLimiter:
@@ -81,6 +79,9 @@ class EndpointScorer:
             episode.status = DISCARDED  # the service drops a rollout whose grader failed 4 times
             return
         episode.reward = float(reply.body["score"])
+        if not 0.0 <= episode.reward <= 1.0:
+            episode.notes["score_outside_0_1"] = (f"the endpoint grader scored {episode.reward}, outside [0, 1]: "
+                                                  "fine if it uses its own scale, but rewards then are not 0-1")
         episode.status = GRADED
         if self.explain:
             await self._explain(episode, body, record, http)

@@ -27,3 +27,5 @@ class StandinConfig:
     retry_backoff: float = 0.5
     step_delay: float = 0.0  # pause between steps, long enough to try pause/resume/cancel on a tiny dataset
     policy_error_rate: float = 0.0  # > 0: the scripted policy makes seeded mistakes, so rewards vary
+    # The service refuses models that do not support RFT; True lets the stand-in run any model name (experiments).
+    allow_any_model: bool = False

@@ -89,6 +89,16 @@ def _result_file(state: StandinState, job: Job, rows: list[tuple[int, Any, Any]]
     job.result_files.append(stored.id)
 
 
+async def _hold_while_paused(job: Job) -> None:
+    """Between steps: stop while the job is paused; a resumed job passes through `pending` back to `running`."""
+    if job.resumed.is_set():
+        return
+    job.event(f"Training paused after step {job.steps_done}: no further step runs until the job is resumed.")
+    await job.resumed.wait()
+    if not job.finished:
+        job.set_status("running", f"Training continues from step {job.steps_done + 1}.")
+
+
 async def _play(job: Job, state: StandinState) -> None:
     from ..rollouts import ScriptedPolicy, run_rollouts
 
@@ -100,7 +110,7 @@ async def _play(job: Job, state: StandinState) -> None:
     played: list[Any] = []
     metrics_rows = []
     for step, chunk in enumerate(chunks, 1):
-        await job.resumed.wait()
+        await _hold_while_paused(job)
         report = await run_rollouts(chunk, tools=body.get("tools") or [], grader=body["grader"], policy=policy,
                                     samples_per_row=config.samples_per_row, concurrency=config.concurrency,
                                     time_limit=config.rollout_time_limit,
@@ -145,12 +155,11 @@ async def run_dry_run(job: Job, state: StandinState) -> None:
         job.event(f"Validating training file: {job.request['training_file']} and validation file: "
                   f"{job.request['validation_file']}")
         await asyncio.sleep(config.status_delay)
-        job.status = "queued"
-        job.event("Job enqueued. Waiting for jobs ahead to complete.")
+        job.set_status("queued", "Job enqueued. Waiting for jobs ahead to complete.")
         await asyncio.sleep(config.status_delay)
-        await job.resumed.wait()
-        job.status = "running"
-        job.event("Fine-tuning job started")
+        job.set_status("pending", "Job pending: preparing the training run.")
+        await asyncio.sleep(config.status_delay)
+        job.set_status("running", "Fine-tuning job started")
         job.event(DRY_RUN_NOTICE)
         await _play(job, state)
     except DryRunFailure as failure:
@@ -158,6 +167,8 @@ async def run_dry_run(job: Job, state: StandinState) -> None:
     except asyncio.CancelledError:
         if not job.finished:  # the server is shutting down, not a user's cancel
             job.finish("cancelled", "Job cancelled: the stand-in is shutting down.")
+        else:  # a user's cancel: say that the background run really ended (and after how many steps)
+            job.event(f"Dry run stopped after {job.steps_done} step(s).")
         raise
     except Exception as exc:  # a bug in the stand-in must still end the job, visibly
         log.exception("dry run of %s crashed", job.id)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..job_rules import MAX_TRAINING_ROWS, MAX_VALIDATION_ROWS, Problem
+from ..job_rules import RFT_MODELS, Problem, is_known_model
 from ..jobs import spec_problems
+from ..row_rules import row_count_finding
 from .errors import ApiError, invalid
 from .state import StandinState, StoredFile
-
-_FILE_LIMITS = {"training_file": MAX_TRAINING_ROWS, "validation_file": MAX_VALIDATION_ROWS}
 
 
 def _required(body: dict[str, Any]) -> None:
@@ -26,6 +25,14 @@ def _required(body: dict[str, Any]) -> None:
                        param="validation_file", code="missing_required_parameter")
 
 
+def _model(state: StandinState, model: str) -> None:
+    if is_known_model(model) or state.config.allow_any_model:
+        return
+    raise ApiError(400, f"The model {model!r} does not support reinforcement fine-tuning. Supported models: "
+                        f"{', '.join(RFT_MODELS)} (gpt-5 in preview). To try another model with this stand-in, "
+                        "start it with --allow-any-model.", param="model", code="model_not_supported")
+
+
 def _file(state: StandinState, body: dict[str, Any], param: str) -> StoredFile:
     file_id = body[param]
     stored = state.files.get(file_id)
@@ -40,9 +47,9 @@ def _file(state: StandinState, body: dict[str, Any], param: str) -> StoredFile:
                            param=param, code="invalid_file")
         raise ApiError(400, f"{param} {file_id} is still being processed (status {stored.status!r}): "
                             "wait for 'processed'.", param=param, code="file_not_ready")
-    if len(stored.rows) > _FILE_LIMITS[param]:
-        raise ApiError(400, f"invalid {param}: {len(stored.rows)} rows, at most {_FILE_LIMITS[param]} allowed.",
-                       param=param, code="invalid_file")
+    too_many = row_count_finding(len(stored.rows), "train" if param == "training_file" else "valid")
+    if too_many:
+        raise ApiError(400, f"invalid {param}: {too_many.message}.", param=param, code="invalid_file")
     return stored
 
 
@@ -60,6 +67,7 @@ def check_create(body: Any, state: StandinState) -> tuple[StoredFile, StoredFile
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object.", code="invalid_value")
     _required(body)
+    _model(state, body["model"])
     training, validation = _file(state, body, "training_file"), _file(state, body, "validation_file")
     problems = spec_problems(body, training.rows + validation.rows) + _metadata_problems(body.get("metadata"))
     if problems:

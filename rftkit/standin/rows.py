@@ -1,88 +1,66 @@
-"""The checks the service runs on an uploaded fine-tune JSONL file, as file status details.
+"""The checks the service runs on an uploaded fine-tune JSONL file: the service rules of `rftkit.row_rules`, the
+same table `rftkit validate` uses, so both give one verdict on the same rows.
 
-See docs/service-contract.md#dataset-rows.
+A file with any service-rule error ends `error` with `status_details` naming the first bad lines; a file with only
+warnings (a leading `system` message) is `processed`, its `status_details` listing them.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field
 from typing import Any
 
-ROLES = ("developer", "user", "assistant", "tool")
+from ..row_rules import Finding, decode_lines, parse_row, service_findings
+
 MAX_REPORTED = 5
 
 
-def _message_problem(message: Any, index: int) -> str | None:
-    where = f"messages[{index}]"
-    if not isinstance(message, dict):
-        return f"{where} is not an object"
-    role = message.get("role")
-    if role == "system":
-        return f"{where}.role is 'system': use 'developer' for reinforcement fine-tuning"
-    if role not in ROLES:
-        return f"{where}.role must be one of {', '.join(ROLES)}; got {role!r}"
-    content = message.get("content")
-    if role in ("developer", "user") and not (isinstance(content, str) or isinstance(content, list)):
-        return f"{where}.content must be a string or a list of content parts"
-    return None
+@dataclass
+class FileVerdict:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
 
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
 
-def _tools_problem(tools: Any) -> str | None:
-    if tools is None:
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.rows)
+
+    def status_details(self) -> str | None:
+        """Why the file failed; for a processed file, its warnings (None when there are none)."""
+        if not self.errors and not self.rows:
+            return "The file has no rows."
+        if self.errors:
+            return f"Invalid file format: {len(self.errors)} invalid line(s): {_listed(self.errors)}."
+        if self.warnings:
+            return f"Processed with {len(self.warnings)} warning(s): {_listed(self.warnings)}."
         return None
-    if not isinstance(tools, list):
-        return "tools must be a list of function definitions"
-    for i, tool in enumerate(tools):
-        function = tool.get("function") if isinstance(tool, dict) else None
-        if not isinstance(function, dict) or not isinstance(function.get("name"), str) or not function["name"]:
-            return f"tools[{i}] must be {{'type': 'function', 'function': {{'name': ..., 'parameters': ...}}}}"
-    return None
 
 
-def row_problem(row: Any) -> str | None:
-    """Why the service would refuse this row, or None."""
-    if not isinstance(row, dict):
-        return "is not a JSON object"
-    messages = row.get("messages")
-    if not isinstance(messages, list) or not messages:
-        return "has no `messages` list"
-    for index, message in enumerate(messages):
-        problem = _message_problem(message, index)
-        if problem:
-            return problem
-    if messages[-1].get("role") != "user":
-        return f"the last message must have role 'user' (the model answers it); got {messages[-1].get('role')!r}"
-    return _tools_problem(row.get("tools"))
+def _listed(findings: list[Finding]) -> str:
+    shown = "; ".join(f"line {f.line}: {f.message} [{f.rule}]" if f.line is not None else f"{f.message} [{f.rule}]"
+                      for f in findings[:MAX_REPORTED])
+    return shown + (f" (and {len(findings) - MAX_REPORTED} more)" if len(findings) > MAX_REPORTED else "")
 
 
-def check_jsonl(data: bytes) -> tuple[list[dict[str, Any]], str | None]:
-    """(rows, None) for a good file; ([], status_details naming the first bad lines) otherwise."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return [], "The file is not UTF-8 text."
-    rows: list[dict[str, Any]] = []
-    problems: list[str] = []
-    lines = text.splitlines()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            if number < len(lines):
-                problems.append(f"line {number}: empty line")
+def check_jsonl(data: bytes) -> FileVerdict:
+    """Every service-rule finding of the file, and its rows (none when any rule is broken as an error)."""
+    verdict = FileVerdict()
+    lines, verdict.findings = decode_lines(data)
+    rows = []
+    for number, text in lines:
+        if text is None:
             continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"line {number}: not valid JSON ({exc.msg})")
-            continue
-        problem = row_problem(row)
-        if problem:
-            problems.append(f"line {number}: {problem}")
-        else:
+        row, findings = parse_row(text)
+        if row is not None:
+            findings = service_findings(row)
             rows.append(row)
-    if not problems and not rows:
-        return [], "The file has no rows."
-    if problems:
-        shown = "; ".join(problems[:MAX_REPORTED])
-        more = f" (and {len(problems) - MAX_REPORTED} more)" if len(problems) > MAX_REPORTED else ""
-        return [], f"Invalid file format: {len(problems)} invalid line(s): {shown}{more}."
-    return rows, None
+        verdict.findings += [finding.at(number) for finding in findings]
+    verdict.rows = [] if verdict.errors else rows
+    return verdict

@@ -107,6 +107,9 @@ class StandinServer(BackgroundServer):
         """An `openai.OpenAI` client for this stand-in (any api key is accepted)."""
         from openai import OpenAI
 
+        from ..settings import require_openai_version
+
+        require_openai_version()
         return OpenAI(base_url=self.api_base, api_key="local-standin", **options)
 
 

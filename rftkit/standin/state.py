@@ -11,11 +11,10 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..job_status import TERMINAL_STATUSES
 from .config import StandinConfig
 from .errors import ApiError, not_found
 from .ids import new_id, now
-
-TERMINAL = frozenset({"succeeded", "failed", "cancelled"})
 
 
 @dataclass
@@ -63,7 +62,12 @@ class Job:
 
     @property
     def finished(self) -> bool:
-        return self.status in TERMINAL
+        return self.status in TERMINAL_STATUSES
+
+    def set_status(self, status: str, message: str) -> None:
+        """Move to `status`, with the event that says so (so a client sees every state, even a short one)."""
+        self.status = status
+        self.event(message)
 
     def event(self, message: str, *, level: str = "info", kind: str = "message",
               data: dict[str, Any] | None = None) -> None:

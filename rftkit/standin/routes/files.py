@@ -23,10 +23,10 @@ def _state(request: Request) -> StandinState:
 
 
 def process(stored: StoredFile) -> None:
-    """Validate the rows as the service does: `processed`, or `error` with `status_details`."""
-    rows, details = check_jsonl(stored.data)
-    stored.rows, stored.status_details = rows, details
-    stored.status = "error" if details else "processed"
+    """Validate the rows as the service does: `processed` (warnings in `status_details`), or `error` with why."""
+    verdict = check_jsonl(stored.data)
+    stored.rows, stored.status_details = verdict.rows, verdict.status_details()
+    stored.status = "processed" if verdict.ok else "error"
 
 
 async def _process_later(stored: StoredFile, delay: float) -> None:

@@ -7,7 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from ...job_rules import RFT_MODELS, is_known_model
+from ...job_rules import GPT5_PREFIX, RFT_MODELS, is_known_model
+from ...jobs import spec_cautions
 from ..body import read_json_object
 from ..dryrun import run_dry_run
 from ..errors import ApiError
@@ -30,9 +31,12 @@ async def create_job(request: Request) -> dict[str, Any]:
     _, validation = check_create(body, state)
     job = state.add_job(Job(new_id("ftjob"), body, rows=list(validation.rows)))
     job.event(f"Created fine-tuning job: {job.id}")
-    if not is_known_model(body["model"]):
-        job.event(f"Model {body['model']!r} is not known to support reinforcement fine-tuning "
-                  f"(known: {', '.join(RFT_MODELS)}); the service may refuse it.", level="warn")
+    if not is_known_model(body["model"]):  # only reached with allow_any_model (check_create refuses it otherwise)
+        job.event(f"Model {body['model']!r} does not support reinforcement fine-tuning on Azure "
+                  f"(supported: {', '.join(RFT_MODELS)}); the stand-in runs it because --allow-any-model is set.",
+                  level="warn")
+    for caution in spec_cautions(body):
+        job.event(caution, level="warn")
     job.task = state.spawn(run_dry_run(job, state))
     return job.public()
 
@@ -79,23 +83,32 @@ async def cancel_job(request: Request, job_id: str) -> dict[str, Any]:
     return job.public()
 
 
+def _refuse_gpt5(job: Job, action: str) -> None:
+    """Azure's preview: user-triggered pause and resume do not work for GPT-5 RFT jobs (no resumable checkpoints)."""
+    if job.request["model"].startswith(GPT5_PREFIX):
+        raise ApiError(400, f"Cannot {action} job {job.id}: user-triggered pause and resume are not supported for "
+                            f"GPT-5 reinforcement fine-tuning jobs ({job.request['model']}); cancel the job instead, "
+                            "or use o4-mini-2025-04-16 for a job you want to pause.",
+                       param="fine_tuning_job_id", code="operation_not_supported")
+
+
 @router.post(PREFIX + "/{job_id}/pause")
 async def pause_job(request: Request, job_id: str) -> dict[str, Any]:
     job = _state(request).job(job_id)
+    _refuse_gpt5(job, "pause")
     if job.status != "running" or job.steps_done == 0:
         raise _refuse(job, "pause", "only a running job that has completed a step can be paused")
-    job.status = "paused"
     job.resumed.clear()
-    job.event("Job paused (the dry run stops before its next step).")
+    job.set_status("paused", "Job paused (the dry run stops before its next step).")
     return job.public()
 
 
 @router.post(PREFIX + "/{job_id}/resume")
 async def resume_job(request: Request, job_id: str) -> dict[str, Any]:
     job = _state(request).job(job_id)
+    _refuse_gpt5(job, "resume")
     if job.status != "paused":
         raise _refuse(job, "resume", "only a paused job can be resumed")
-    job.status = "running"
+    job.set_status("pending", "Job resumed.")  # back to running when the dry run takes its next step
     job.resumed.set()
-    job.event("Job resumed.")
     return job.public()
