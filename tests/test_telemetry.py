@@ -45,7 +45,7 @@ def spans():
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield exporter, Telemetry(provider.get_tracer("test"))
+    yield exporter, Telemetry(provider.get_tracer("test"), provider)
     provider.shutdown()
 
 
@@ -57,8 +57,13 @@ def test_tool_call_and_grading_spans_carry_the_rollout(spans, query):
     with TestClient(app) as c:
         assert c.post(f"/tool/search_catalog{query}", json=tool_body("trace_otel", "call_7")).status_code == 200
         assert c.post(f"/score{query}", json=score_body("trace_otel")).json() == {"score": 1.0}
-    by_name = {s.name: s for s in exporter.get_finished_spans()}
+    finished = exporter.get_finished_spans()
+    by_name = {s.name: s for s in finished if s.name.startswith("rft.")}
     assert set(by_name) == {TOOL_SPAN, GRADE_SPAN}
+    # Each event span sits inside its request's server span (FastAPI instrumentation), fast path included.
+    servers = {s.context.span_id: s for s in finished if s.kind.name == "SERVER"}
+    assert {servers[by_name[n].parent.span_id].attributes.get("http.route") for n in by_name} == \
+        {"/tool/search_catalog", "/score"}
     tool, grade = dict(by_name[TOOL_SPAN].attributes), dict(by_name[GRADE_SPAN].attributes)
     assert tool["rft.trace_id"] == "trace_otel" and tool["rft.call_id"] == "call_7"
     assert tool["rft.tool"] == "search_catalog" and tool["rft.tool_ok"] is True and tool["rft.latency_ms"] > 0

@@ -115,4 +115,5 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     # Added first, so it runs inside the guard: the size limit and the access log cover both paths.
     app.add_middleware(FastPathMiddleware, state=app.state)
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=MAX_BODY_BYTES, record_attributes=telemetry.enabled)
+    telemetry.instrument(app)  # outermost: the request span covers the fast path and the routes
     return app

@@ -26,9 +26,19 @@ _configured = False  # configure_azure_monitor installs process-wide providers: 
 class Telemetry:
     """Spans for the app's events; `Telemetry()` (no tracer) is the switched-off default."""
 
-    def __init__(self, tracer: Any = None):
+    def __init__(self, tracer: Any = None, tracer_provider: Any = None):
         self.tracer = tracer
+        self.tracer_provider = tracer_provider
         self.enabled = tracer is not None
+
+    def instrument(self, app: Any) -> None:
+        """Request spans for this app. Explicit, because the distro's automatic FastAPI instrumentation only
+        reaches apps built from `fastapi.FastAPI` looked up after it ran, and app.py imported the class before."""
+        if not self.enabled or self.tracer_provider is None:
+            return
+        from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+        FastAPIInstrumentor.instrument_app(app, tracer_provider=self.tracer_provider)
 
     def _span(self, name: str, latency_ms: float, attributes: dict[str, Any]) -> None:
         # Made after the fact with the measured start and end: one call, and the span still nests under the
@@ -90,4 +100,4 @@ def configure_telemetry(settings: Settings,
                  f" with managed identity{f' (client id {client_id})' if client_id else ''}" if aad else "")
     from opentelemetry import trace
 
-    return Telemetry(trace.get_tracer("catalog_tools"))
+    return Telemetry(trace.get_tracer("catalog_tools"), trace.get_tracer_provider())
