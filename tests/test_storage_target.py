@@ -194,10 +194,19 @@ def test_memory_store_locally_does_not_warn(caplog):
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
-def test_bicep_setting_names_are_settings_fields():
-    # The infrastructure writes exactly these names; the app must read each of them.
-    for name in ("TRACE_STORE", "SCORE_AUTH_DISABLED", "TOOL_API_KEY", "AzureWebJobsStorage__accountName",
-                 "AzureWebJobsStorage__credential", "AzureWebJobsStorage__clientId",
-                 "APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
-                 "DOCS_ENABLED", "WEBSITE_INSTANCE_ID", "AzureWebJobsStorage__tableServiceUri"):
-        assert name.lower() in Settings.model_fields, name
+def test_bicep_setting_names_are_read_from_the_environment(monkeypatch):
+    # The infrastructure writes exactly these names (with these spellings); the app must read each of them.
+    bicep = {"TRACE_STORE": ("table", "table"), "SCORE_AUTH_DISABLED": ("true", True),
+             "TOOL_API_KEY": ("k-1", "k-1"), "AzureWebJobsStorage__accountName": ("stacct1", "stacct1"),
+             "AzureWebJobsStorage__credential": ("managedidentity", "managedidentity"),
+             "AzureWebJobsStorage__clientId": ("cid-1", "cid-1"),
+             "APPLICATIONINSIGHTS_CONNECTION_STRING": ("InstrumentationKey=x", "InstrumentationKey=x"),
+             "APPLICATIONINSIGHTS_AUTHENTICATION_STRING": ("Authorization=AAD;ClientId=cid-1",
+                                                           "Authorization=AAD;ClientId=cid-1")}
+    for name, (raw, _) in bicep.items():
+        monkeypatch.setenv(name, raw)
+    settings = Settings()
+    for name, (_, expected) in bicep.items():
+        value = getattr(settings, name.lower())
+        value = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+        assert value == expected, name
