@@ -11,6 +11,8 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
+
 from .config import Settings
 from .errors import ApiError
 
@@ -58,8 +60,8 @@ class EndpointAuth:
 
 def endpoint_auth(settings: Settings) -> dict[str, EndpointAuth]:
     """The auth policy of the tool and score endpoints, keyed "tool" and "score"."""
-    def key(secret: object) -> bytes | None:
-        value = secret.get_secret_value() if secret is not None else ""  # type: ignore[attr-defined]
+    def key(secret: SecretStr | None) -> bytes | None:
+        value = secret.get_secret_value() if secret is not None else ""
         return value.encode() if value else None
 
     return {
