@@ -2,7 +2,7 @@
 
 The app does its own auth (TOOL_/SCORE_AUTH_DISABLED, TOOL_/SCORE_API_KEY), so the host adds none.
 `uvicorn function_app:fastapi_app --app-dir function_app` serves the same app without Core Tools.
-With TRACE_STORE=table a timer function also purges old rollouts from the table (TRACE_PURGE_SCHEDULE).
+With the table trace store a timer function also purges old rollouts from the table (TRACE_PURGE_SCHEDULE).
 """
 
 import azure.functions as func
@@ -14,7 +14,7 @@ fastapi_app = create_app()
 settings = fastapi_app.state.settings
 app = func.AsgiFunctionApp(app=fastapi_app, http_auth_level=func.AuthLevel.ANONYMOUS)
 
-if settings.trace_store == "table":
+if fastapi_app.state.trace_store.kind == "table":
     # Only the table store needs it (the memory store expires by itself), and timer triggers need
     # AzureWebJobsStorage: registering it always would break `func start` without a storage emulator.
     @app.timer_trigger(schedule=settings.trace_purge_schedule, arg_name="timer", run_on_startup=False)

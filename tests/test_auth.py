@@ -59,8 +59,14 @@ def test_auth_is_on_by_default_and_fails_closed_without_keys(monkeypatch, caplog
         monkeypatch.delenv(name, raising=False)
     with caplog.at_level(logging.WARNING, logger="catalog_tools"):
         app = create_app(Settings(), catalog=shipped_catalog())
-    assert "TOOL_API_KEY is not set" in caplog.text and "SCORE_API_KEY is not set" in caplog.text
+    closed = {r.getMessage() for r in caplog.records if r.levelno == logging.WARNING}
+    assert closed == {
+        "auth /tool/search_catalog: closed: no key configured — set TOOL_API_KEY or TOOL_AUTH_DISABLED=true",
+        "auth /score: closed: no key configured — set SCORE_API_KEY or SCORE_AUTH_DISABLED=true"}
     with TestClient(app) as c:
+        assert c.get("/health").json()["auth"] == {
+            "tool": "closed: no key configured — set TOOL_API_KEY or TOOL_AUTH_DISABLED=true",
+            "score": "closed: no key configured — set SCORE_API_KEY or SCORE_AUTH_DISABLED=true"}
         for path, body in (("/tool/search_catalog", TOOL_BODY), ("/score", SCORE_BODY)):
             response = c.post(path, json=body, headers={"X-Functions-Key": ""})
             assert response.status_code == 401 and "not configured" in response.json()["error"]["message"]
@@ -79,6 +85,17 @@ def test_switches_read_from_environment(monkeypatch):
 
 def test_health_needs_no_key(secured):
     assert secured.get("/health").status_code == 200
+
+
+def test_auth_status_logged_once_per_endpoint_and_shown_by_health_without_the_key(caplog):
+    with caplog.at_level(logging.INFO, logger="catalog_tools"):
+        app = make_app(tool_auth_disabled=False, tool_api_key=TOOL_KEY, score_auth_disabled=True)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("auth ")]
+    assert lines == ["auth /tool/search_catalog: key required", "auth /score: open (SCORE_AUTH_DISABLED=true)"]
+    with TestClient(app) as c:
+        response = c.get("/health")
+    assert response.json()["auth"] == {"tool": "key required", "score": "open (SCORE_AUTH_DISABLED=true)"}
+    assert TOOL_KEY not in response.text and TOOL_KEY not in caplog.text
 
 
 def test_secrets_never_logged(secured, caplog):

@@ -95,6 +95,32 @@ def test_timer_registered_with_its_schedule_and_purges_expired(monkeypatch, azur
     assert asyncio.run(go()) == (["c2"], 1)
 
 
+def test_in_azure_with_storage_and_no_trace_store_setting_uses_the_table(monkeypatch, azurite):
+    # What a deployment gets by default: Azure sets WEBSITE_INSTANCE_ID, the app has AzureWebJobsStorage.
+    monkeypatch.delenv("TRACE_STORE", raising=False)
+    monkeypatch.delenv("TRACE_STORE_CONNECTION", raising=False)
+    table = "t" + uuid.uuid4().hex[:16]
+    module = load_function_app(monkeypatch, WEBSITE_INSTANCE_ID="0123456789abcdef",
+                               AzureWebJobsStorage=azurite.connection_string, TRACE_TABLE_NAME=table)
+    assert {f.get_function_name() for f in module.app.get_functions()} == {"http_app_func", "purge_traces"}
+    with TestClient(module.fastapi_app) as c:
+        health = c.get("/health").json()
+        assert health["trace_store"] == {"kind": "table", "reason": "chosen for Azure", "storage": "connection string"}
+        assert c.post("/tool/search_catalog", json=tool_call("trace_azure", "call_1")).status_code == 200
+        explained = c.post("/score?explain=true", json=score_body("trace_azure")).json()
+        assert explained["score"] == 1.0 and explained["details"]["tool_calls"] == 1
+    # The call is in Azurite's table, where another instance would find it.
+    other_instance = TableTraceStore(azurite.connection_string, table)
+
+    async def read():
+        try:
+            return [c.call_id for c in await other_instance.calls("trace_azure")]
+        finally:
+            await other_instance.close()
+
+    assert asyncio.run(read()) == ["call_1"]
+
+
 @pytest.mark.parametrize("kind", ["memory", "table"])
 def test_get_trace_lists_calls_in_time_order_and_needs_the_tool_key(kind, request):
     overrides = {"tool_auth_disabled": False, "tool_api_key": "k-123"}

@@ -12,11 +12,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from .catalog import Catalog
-from .config import MAX_BODY_BYTES, Settings
+from .config import MAX_BODY_BYTES, Settings, load_settings
+from .credentials import CredentialFactory, azure_identity_credential
 from .errors import ApiError, api_error_handler, http_error_handler, validation_error_handler
 from .fast_path import FastPathMiddleware
 from .middleware import RequestGuardMiddleware
 from .routes import grader, health, tool, traces
+from .security import EndpointAuth, endpoint_auth
+from .storage import StoreChoice, choose_trace_store, under_functions_host
+from .telemetry import Telemetry, configure_telemetry
 from .traces import MemoryTraceStore, TraceStore
 
 log = logging.getLogger("catalog_tools")
@@ -26,25 +30,30 @@ the `search_catalog` tool and the endpoint grader `/score`. Keys go in `X-Functi
 or `Authorization: Bearer` unless `TOOL_AUTH_DISABLED` / `SCORE_AUTH_DISABLED` is set."""
 
 
-def _warn_about_auth(settings: Settings) -> None:
-    for endpoint, disabled, key, switch, key_name in (
-        ("/tool/search_catalog", settings.tool_auth_disabled, settings.tool_api_key, "TOOL_AUTH_DISABLED",
-         "TOOL_API_KEY"),
-        ("/score", settings.score_auth_disabled, settings.score_api_key, "SCORE_AUTH_DISABLED", "SCORE_API_KEY"),
-    ):
-        if not disabled and (key is None or not key.get_secret_value()):
-            log.warning("auth is on for %s but %s is not set: every request will get 401 (set %s, or %s=true)",
-                        endpoint, key_name, key_name, switch)
+def _configure_logging(level: str, own_handler: bool) -> None:
+    """Every record goes through the standard logging tree once.
 
-
-def _configure_logging(level: str) -> None:
-    """Our loggers only: the Functions host (or uvicorn) owns the root logger."""
-    package_log = logging.getLogger("catalog_tools")
-    package_log.setLevel(level.upper())
-    if not logging.getLogger().handlers and not package_log.handlers:
+    Under the Functions host (its worker's handler is on the root logger) or with telemetry on (the exporter's
+    handler is), the app adds no handler of its own: one would print each line a second time. Alone (uvicorn,
+    scripts) with no handler anywhere, one plain handler on the root logger, so a handler added later by someone
+    else replaces nothing and duplicates nothing of ours.
+    """
+    logging.getLogger("catalog_tools").setLevel(level.upper())
+    root = logging.getLogger()
+    if own_handler and not root.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(message)s"))
-        package_log.addHandler(handler)
+        root.addHandler(handler)
+
+
+def _log_start_up(auth: dict[str, EndpointAuth], choice: StoreChoice) -> None:
+    for policy in auth.values():
+        closed = not policy.disabled and not policy.key
+        log.log(logging.WARNING if closed else logging.INFO, "auth %s: %s", policy.path, policy.status)
+    where = f" — {choice.target.describe()}" if choice.target is not None else ""
+    log.info("trace store: %s (%s)%s", choice.kind, choice.reason, where)
+    if choice.warning:
+        log.warning("%s", choice.warning)
 
 
 @asynccontextmanager
@@ -56,26 +65,46 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         await close()
 
 
-def make_store(settings: Settings) -> TraceStore:
-    if settings.trace_store == "table":
+def make_store(settings: Settings, choice: StoreChoice | None = None,
+               credential_factory: CredentialFactory = azure_identity_credential) -> TraceStore:
+    choice = choice or choose_trace_store(settings)
+    if choice.kind == "table" and choice.target is not None:
         from .table_traces import TableTraceStore  # imported only when used: keeps cold start small
 
-        return TableTraceStore(settings.table_connection_string(), settings.trace_table_name,
-                               settings.trace_store_timeout_seconds)
+        return TableTraceStore(choice.target, settings.trace_table_name, settings.trace_store_timeout_seconds,
+                               credential_factory)
     return MemoryTraceStore(settings.trace_ttl_seconds, settings.trace_max_traces)
 
 
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
-               store: TraceStore | None = None) -> FastAPI:
-    """Build the app. Everything not passed in comes from `Settings()` (environment variables)."""
-    settings = settings or Settings()
-    _configure_logging(settings.log_level)
-    _warn_about_auth(settings)
+               store: TraceStore | None = None, *,
+               credential_factory: CredentialFactory = azure_identity_credential,
+               telemetry: Telemetry | None = None) -> FastAPI:
+    """Build the app. Everything not passed in comes from the environment (`load_settings()`).
+
+    Raises `SettingsError` (one line naming the setting) for a mistyped or half-configured setting.
+    """
+    settings = settings or load_settings()
+    telemetry = telemetry or configure_telemetry(settings, credential_factory)
+    _configure_logging(settings.log_level, own_handler=not telemetry.enabled and not under_functions_host(settings))
+    auth = endpoint_auth(settings)
+    if store is None:
+        choice = choose_trace_store(settings)
+        store = make_store(settings, choice, credential_factory)
+    else:  # a store handed in (tests, embedding) is the caller's explicit choice
+        choice = StoreChoice("table" if type(store).__name__ == "TableTraceStore" else "memory", "explicit",
+                             getattr(store, "target", None))
+    _log_start_up(auth, choice)
+    docs = settings.docs_enabled
     app = FastAPI(title="RFT catalog tool and grader", version=__version__, description=DESCRIPTION,
-                  lifespan=_lifespan)
+                  lifespan=_lifespan, docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  openapi_url="/openapi.json" if docs else None)
     app.state.settings = settings
+    app.state.auth = auth
+    app.state.trace_store = choice
+    app.state.telemetry = telemetry
     app.state.catalog = catalog or Catalog.from_path(settings.catalog_path)
-    app.state.store = store or make_store(settings)
+    app.state.store = store
     app.include_router(tool.router)
     app.include_router(grader.router)
     app.include_router(health.router)
@@ -85,5 +114,6 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     # Added first, so it runs inside the guard: the size limit and the access log cover both paths.
     app.add_middleware(FastPathMiddleware, state=app.state)
-    app.add_middleware(RequestGuardMiddleware, max_body_bytes=MAX_BODY_BYTES)
+    app.add_middleware(RequestGuardMiddleware, max_body_bytes=MAX_BODY_BYTES, record_attributes=telemetry.enabled)
+    telemetry.instrument(app)  # outermost: the request span covers the fast path and the routes
     return app

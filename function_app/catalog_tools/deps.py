@@ -12,7 +12,6 @@ from fastapi import Depends, Request
 
 from .catalog import Catalog
 from .config import Settings
-from .security import check_key
 from .traces import TraceStore
 
 
@@ -29,13 +28,11 @@ async def get_store(request: Request) -> TraceStore:
 
 
 async def require_tool_key(request: Request) -> None:
-    s: Settings = request.app.state.settings
-    check_key(request, s.tool_auth_disabled, s.tool_api_key, "TOOL_AUTH_DISABLED", "TOOL_API_KEY")
+    request.app.state.auth["tool"].check(request.headers)
 
 
 async def require_score_key(request: Request) -> None:
-    s: Settings = request.app.state.settings
-    check_key(request, s.score_auth_disabled, s.score_api_key, "SCORE_AUTH_DISABLED", "SCORE_API_KEY")
+    request.app.state.auth["score"].check(request.headers)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

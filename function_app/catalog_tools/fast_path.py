@@ -22,27 +22,24 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .body import check_json_type, parse_json_object
 from .routes.grader import grade_request
 from .routes.tool import tool_call
-from .security import check_headers
 
 Handler = Callable[[State, Headers, bytes, dict[str, Any]], Awaitable[Response]]
 
 
 async def _tool(state: State, headers: Headers, raw: bytes, log_context: dict[str, Any]) -> Response:
     started = time.perf_counter()
-    s = state.settings
-    check_headers(headers, s.tool_auth_disabled, s.tool_api_key, "TOOL_AUTH_DISABLED", "TOOL_API_KEY")
+    state.auth["tool"].check(headers)
     check_json_type(headers.get("content-type", ""))
     body = parse_json_object(raw)
-    answer = await tool_call(body, state.catalog, state.store, s, log_context, started)
+    answer = await tool_call(body, state.catalog, state.store, state.settings, log_context, started, state.telemetry)
     return Response(answer, media_type="application/json")
 
 
 async def _score(state: State, headers: Headers, raw: bytes, log_context: dict[str, Any]) -> Response:
-    s = state.settings
-    check_headers(headers, s.score_auth_disabled, s.score_api_key, "SCORE_AUTH_DISABLED", "SCORE_API_KEY")
+    state.auth["score"].check(headers)
     check_json_type(headers.get("content-type", ""))
     body = parse_json_object(raw)
-    return JSONResponse(await grade_request(body, state.store, s, False, log_context))
+    return JSONResponse(await grade_request(body, state.store, state.settings, False, log_context, state.telemetry))
 
 
 HANDLERS: dict[str, Handler] = {"/tool/search_catalog": _tool, "/score": _score}

@@ -22,9 +22,11 @@ def _error_bytes(code: str, message: str) -> bytes:
 
 
 class RequestGuardMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int):
+    def __init__(self, app: ASGIApp, max_body_bytes: int, record_attributes: bool = False):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # With telemetry on, the line's fields also go on the log record (customDimensions in App Insights).
+        self.record_attributes = record_attributes
 
     async def _refuse(self, send: Send, status: int, code: str, message: str) -> None:
         body = _error_bytes(code, message)
@@ -75,6 +77,7 @@ class RequestGuardMiddleware:
                     await self._refuse(send_wrapper, 413, "body_too_large", too_large)
         finally:
             if access_log.isEnabledFor(logging.INFO):
-                access_log.info(json.dumps({
-                    "method": scope.get("method"), "route": scope.get("path"), "status": status,
-                    "latency_ms": round((time.perf_counter() - start) * 1000, 2), **context}))
+                line = {"method": scope.get("method"), "route": scope.get("path"), "status": status,
+                        "latency_ms": round((time.perf_counter() - start) * 1000, 2), **context}
+                extra = {f"rft.{k}": v for k, v in line.items() if v is not None} if self.record_attributes else None
+                access_log.info(json.dumps(line), extra=extra)

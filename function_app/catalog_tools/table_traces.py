@@ -13,6 +13,8 @@ import re
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+from .credentials import CredentialFactory, azure_identity_credential
+from .storage import StorageTarget
 from .traces import ARGUMENTS_KEEP_CHARS, ToolCallRecord, TraceStoreError
 
 T = TypeVar("T")
@@ -44,10 +46,13 @@ def _record(entity: dict[str, Any]) -> ToolCallRecord:
 class TableTraceStore:
     """Async Table Storage store. The client is made per event loop (the Functions worker and tests differ)."""
 
-    def __init__(self, connection_string: str, table_name: str = "rfttraces", timeout_seconds: float = 5.0):
-        self._connection_string = connection_string
+    def __init__(self, target: StorageTarget | str, table_name: str = "rfttraces", timeout_seconds: float = 5.0,
+                 credential_factory: CredentialFactory = azure_identity_credential):
+        self.target = StorageTarget(connection_string=target) if isinstance(target, str) else target
         self.table_name = table_name
         self.timeout_seconds = timeout_seconds
+        self._credential_factory = credential_factory
+        self._credential: Any = None
         self._client: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._created = False
@@ -55,14 +60,22 @@ class TableTraceStore:
     def __repr__(self) -> str:  # never show the connection string
         return f"TableTraceStore(table_name={self.table_name!r})"
 
-    async def _table(self) -> Any:
+    def _new_client(self) -> Any:
         from azure.data.tables.aio import TableClient
 
+        options = {"table_name": self.table_name, "retry_total": 1, "connection_timeout": self.timeout_seconds,
+                   "read_timeout": self.timeout_seconds}
+        if self.target.connection_string is not None:
+            return TableClient.from_connection_string(self.target.connection_string, **options)
+        # An async credential holds its own HTTP session: made with the client, for the same event loop.
+        self._credential = self._credential_factory(self.target.credential or "default", self.target.client_id,
+                                                    aio=True)
+        return TableClient(endpoint=self.target.endpoint, credential=self._credential, **options)
+
+    async def _table(self) -> Any:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
-            self._client = TableClient.from_connection_string(
-                self._connection_string, table_name=self.table_name, retry_total=1,
-                connection_timeout=self.timeout_seconds, read_timeout=self.timeout_seconds)
+            self._client = self._new_client()
             self._loop = loop
         if not self._created:
             from azure.core.exceptions import ResourceExistsError
@@ -128,3 +141,7 @@ class TableTraceStore:
         if self._client is not None:
             await self._client.close()
             self._client = None
+        close_credential = getattr(self._credential, "close", None)
+        if close_credential is not None:
+            await close_credential()
+            self._credential = None

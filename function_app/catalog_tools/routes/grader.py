@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,6 +14,7 @@ from ..contracts import GRADER_EXAMPLE, ErrorResponse, GraderResponse, ScoreResp
 from ..deps import ScoreAuth, SettingsDep, StoreDep
 from ..errors import ApiError
 from ..grading import Weights, grade, reference_of, tools_offered
+from ..telemetry import OFF, Telemetry
 from ..traces import TraceStore, TraceStoreError
 
 router = APIRouter(tags=["grader"])
@@ -52,12 +54,14 @@ def _object(body: dict[str, Any], key: str) -> dict[str, Any]:
 async def score(request: Request, _: ScoreAuth, store: StoreDep, settings: SettingsDep,
                 explain: bool = False) -> JSONResponse:
     body = await read_json_object(request)
-    return JSONResponse(await grade_request(body, store, settings, explain, request.scope["rft.log"]))
+    return JSONResponse(await grade_request(body, store, settings, explain, request.scope["rft.log"],
+                                            request.app.state.telemetry))
 
 
 async def grade_request(body: dict[str, Any], store: TraceStore, settings: Settings, explain: bool,
-                        log_context: dict[str, Any]) -> dict[str, Any]:
+                        log_context: dict[str, Any], telemetry: Telemetry = OFF) -> dict[str, Any]:
     """The endpoint's work on a parsed body: the response content (also used by `fast_path`)."""
+    started = time.perf_counter()
     sample, item = _object(body, "sample"), _object(body, "item")
     trace_id = body.get("trace_id")
     if trace_id is not None and not isinstance(trace_id, str):
@@ -78,6 +82,9 @@ async def grade_request(body: dict[str, Any], store: TraceStore, settings: Setti
     weights = Weights(settings.grader_prose_credit, settings.grader_no_tool_factor, settings.grader_free_tool_calls,
                       settings.grader_extra_call_penalty, settings.grader_min_call_factor)
     result = grade(sample, reference, calls, offered, weights)
+    log_context.update(verdict=result.verdict, score=result.score)
+    if telemetry.enabled:
+        telemetry.grading(trace_id, result.verdict, result.score, calls, (time.perf_counter() - started) * 1000)
     if not explain:
         return GraderResponse(score=result.score).model_dump()
     details = {"answer": result.answer, "answer_source": result.answer_source, "verdict": result.verdict,

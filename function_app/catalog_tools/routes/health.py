@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from .. import __version__
-from ..deps import CatalogDep, SettingsDep, StoreDep
+from ..deps import CatalogDep
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health", summary="Liveness and configuration summary")
-async def health(catalog: CatalogDep, settings: SettingsDep, store: StoreDep) -> dict[str, Any]:
+async def health(request: Request, catalog: CatalogDep) -> dict[str, Any]:
+    state = request.app.state
     return {
         "status": "ok",
         "version": __version__,
         "catalog": {"products": len(catalog), "categories": list(catalog.categories)},
-        "trace_store": type(store).__name__,
-        "auth": {"tool": not settings.tool_auth_disabled, "score": not settings.score_auth_disabled},
+        # kind, why (explicit / chosen for Azure / default) and where, never a connection string
+        "trace_store": state.trace_store.as_dict(),
+        # per endpoint: "open (…_AUTH_DISABLED=true)", "key required" or "closed: …" (never the key)
+        "auth": {name: policy.status for name, policy in state.auth.items()},
+        "telemetry": "application insights" if state.telemetry.enabled else "off",
     }

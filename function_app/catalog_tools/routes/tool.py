@@ -25,6 +25,7 @@ from ..contracts import (
 from ..deps import CatalogDep, SettingsDep, StoreDep, ToolAuth
 from ..errors import ApiError
 from ..search_tool import TOOL_NAME, error_output, run_search
+from ..telemetry import OFF, Telemetry
 from ..traces import ARGUMENTS_KEEP_CHARS, ToolCallRecord, TraceStore, TraceStoreError
 
 router = APIRouter(tags=["tool"])
@@ -56,12 +57,13 @@ async def search_catalog(request: Request, _: ToolAuth, catalog: CatalogDep, sto
                          settings: SettingsDep) -> Response:
     started = time.perf_counter()
     body = await read_json_object(request)
-    answer = await tool_call(body, catalog, store, settings, request.scope["rft.log"], started)
+    answer = await tool_call(body, catalog, store, settings, request.scope["rft.log"], started,
+                             request.app.state.telemetry)
     return Response(answer, media_type="application/json")
 
 
 async def tool_call(body: dict[str, Any], catalog: Catalog, store: TraceStore, settings: Settings,
-                    log_context: dict[str, Any], started: float) -> bytes:
+                    log_context: dict[str, Any], started: float, telemetry: Telemetry = OFF) -> bytes:
     """The endpoint's work on a parsed body: the function_call_output JSON (also used by `fast_path`)."""
     if is_wrapper(body):
         try:
@@ -86,15 +88,18 @@ async def tool_call(body: dict[str, Any], catalog: Catalog, store: TraceStore, s
     else:
         output, ok = run_search(arguments, catalog, settings.tool_output_char_budget,
                                 settings.tool_time_budget_seconds)
+    latency_ms = round((time.perf_counter() - started) * 1000, 3)
+    log_context.update(tool=name, tool_ok=ok)
 
     if trace_id:
         raw = arguments if isinstance(arguments, str) else json.dumps(arguments)
         record = ToolCallRecord(trace_id=trace_id, call_id=call_id, name=name, arguments=raw[:ARGUMENTS_KEEP_CHARS],
-                                ok=ok, latency_ms=round((time.perf_counter() - started) * 1000, 3),
-                                recorded_at=time.time())
+                                ok=ok, latency_ms=latency_ms, recorded_at=time.time())
         try:
             await store.record(record)
         except TraceStoreError:
             # The model still gets its answer; the grader will refuse to score with missing facts.
             log.exception("could not record tool call %s of trace %s", call_id, trace_id)
+    if telemetry.enabled:
+        telemetry.tool_call(trace_id, call_id, name, ok, round((time.perf_counter() - started) * 1000, 3))
     return FunctionCallOutput(call_id=call_id, id=fc_id, output=output).model_dump_json().encode()
