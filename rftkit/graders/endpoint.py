@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from ..endpoint_errors import NOT_FOUND_FIX, UNREACHABLE_FIX
+
 TIMEOUT_SECONDS = 60.0
 UNRESPONSIVE = "unresponsive_reward_error"
 OTHER = "other_error"
@@ -42,6 +44,8 @@ def request_headers(grader: dict[str, Any]) -> dict[str, str]:
 
 def read_reply(status: int, content: bytes, latency: float) -> EndpointReply:
     """Turn an HTTP answer into a score or an error naming what was wrong."""
+    if status == 404:
+        return EndpointReply(None, status, latency, OTHER, f"the endpoint answered HTTP 404 Not Found: {NOT_FOUND_FIX}")
     if not 200 <= status < 300:
         snippet = content[:300].decode("utf-8", "replace")
         return EndpointReply(None, status, latency, OTHER, f"the endpoint answered HTTP {status}: {snippet}")
@@ -63,7 +67,8 @@ def _failure(exc: Exception, latency: float) -> EndpointReply:
         return EndpointReply(None, None, latency, OTHER, f"cannot send the request as JSON: {exc}")
     if isinstance(exc, httpx.TimeoutException):
         return EndpointReply(None, None, latency, UNRESPONSIVE, f"no answer in time ({type(exc).__name__})")
-    return EndpointReply(None, None, latency, UNRESPONSIVE, f"cannot reach it: {type(exc).__name__}: {exc}")
+    fix = f": {UNREACHABLE_FIX}" if isinstance(exc, httpx.ConnectError) else ""
+    return EndpointReply(None, None, latency, UNRESPONSIVE, f"cannot reach it ({type(exc).__name__}: {exc}){fix}")
 
 
 def call_endpoint(grader: dict[str, Any], body: dict[str, Any], client: httpx.Client | None = None) -> EndpointReply:

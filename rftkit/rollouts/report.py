@@ -91,6 +91,13 @@ class DryRunReport:
         """Failed requests by `stage:kind`, every attempt counted (e.g. `tool:http_503`, `grader:timeout`)."""
         return dict(Counter(err.key for e in self.episodes for err in e.errors).most_common())
 
+    def error_examples(self) -> dict[str, str]:
+        """The first message of each `stage:kind`: it names the URL and, for the usual causes, the fix."""
+        examples: dict[str, str] = {}
+        for err in (err for e in self.episodes for err in e.errors):
+            examples.setdefault(err.key, err.message)
+        return examples
+
     def buckets(self) -> dict[str, Any]:
         counts = Counter(r.bucket for r in self.rows)
         graded_rows = sum(counts[b] for b in BUCKETS)
@@ -118,7 +125,7 @@ class DryRunReport:
             "status": self.status_counts(), "rollouts_with_errors": len(self.errored),
             "mean_reward": _r(mean(rewards)), "reward_spread": _r(spread(rewards)),
             "baseline": self.buckets(), "tool_calls": self.tool_calls(), "latency_ms": self.latency_ms(),
-            "errors": self.error_counts(),
+            "errors": self.error_counts(), "error_examples": self.error_examples(),
         }
 
     def to_dict(self, include_episodes: bool = False) -> dict[str, Any]:
