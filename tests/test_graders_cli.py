@@ -163,3 +163,14 @@ def test_grade_explains_an_endpoint_inside_a_multi_grader(capsys):
                      "--reference", "JKT-URB-009"]) == 0
     out = capsys.readouterr().out
     assert "why answer scored 0.3000 (graders.ep): the answer 'Take JKT-URB-009' earned 0.3" in out
+
+
+def test_reward_hacks_with_an_unreachable_grader_grades_nothing(capsys, data):
+    down = f"http://127.0.0.1:{free_port()}/score"
+    assert main(["reward-hacks", "--grader", down, "--data", str(data)]) == 1
+    out = capsys.readouterr().out
+    verdicts = [line.rsplit("|", 2)[1].strip() for line in out.splitlines() if line.startswith("| ")][1:]
+    assert verdicts == ["not graded (2 errors: cannot reach it)"] * 7  # the control and six attacks, none "ok"
+    assert "not graded: 14 of 14 gradings failed" in out
+    assert f"first: {down}: cannot reach it (ConnectError: " in out and "is the app running" in out
+    assert "the correct answer earns nothing" not in out  # it was never graded

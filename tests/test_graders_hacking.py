@@ -130,4 +130,5 @@ def test_project_endpoint_grader(skus):
         assert [result.attack for result in report.flagged] == ["lower_case"]  # /score ignores case by design
         assert report.errors == 0 and report.ok(accepted=["lower_case"])
     assert broken_tool.errors == len(ATTACKS)
-    assert "tool call to" in broken_tool.control.first_error and not broken_tool.ok(accepted=["lower_case"])
+    assert broken_tool.control.first_error.startswith(f"tool call failed: {url}/nope answered HTTP 404 Not Found")
+    assert not broken_tool.ok(accepted=["lower_case"])
