@@ -149,11 +149,27 @@ def check_grader(session: NotebookSession, grader: dict[str, Any], right: str = 
     client = session.client
     client.fine_tuning.alpha.graders.validate(grader=grader)
     item = {"reference_answer": right}
-    rewards = {answer: client.fine_tuning.alpha.graders.run(grader=grader, model_sample=answer, item=item).reward
-               for answer in (right, wrong)}
+    runs = {answer: client.fine_tuning.alpha.graders.run(grader=grader, model_sample=answer, item=item)
+            for answer in (right, wrong)}
+    for answer, run in runs.items():
+        failure = _grader_run_failure(run)
+        if failure:
+            raise RuntimeError(f"the grader failed on the answer {answer!r}: {failure}")
+    rewards = {answer: run.reward for answer, run in runs.items()}
     if not rewards[right] > rewards[wrong]:
         raise ValueError(f"the grader does not pay the right answer more than a wrong one: {rewards}")
     return rewards
+
+
+def _grader_run_failure(run: Any) -> str | None:
+    """A `graders/run` response's errors: the stand-in's readable messages, else the service's raised flags."""
+    metadata = getattr(run, "metadata", None)
+    messages = getattr(metadata, "error_messages", None)
+    if isinstance(messages, list) and messages:
+        return "; ".join(map(str, messages))
+    errors = getattr(metadata, "errors", None)
+    flags = [key for key, value in errors.model_dump().items() if value is True] if errors is not None else []
+    return ", ".join(flags) or None
 
 
 def reward_hack_tables(session: NotebookSession, graders: dict[str, dict[str, Any]], rows: int = 24) -> str:

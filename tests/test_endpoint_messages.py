@@ -109,3 +109,22 @@ def test_a_function_key_in_the_url_is_masked():
     assert shown_url("https://app.azurewebsites.net/score?code=s3cret&x=1") == (
         "https://app.azurewebsites.net/score?code=***&x=1")
     assert shown_url("http://127.0.0.1:7071/score") == "http://127.0.0.1:7071/score"
+
+
+def test_notebook_grader_check_names_an_unreachable_endpoint_grader():
+    from rftkit.notebook import check_grader
+    from rftkit.settings import make_client
+    from rftkit.standin import StandinConfig
+    from rftkit.standin.server import StandinServer
+
+    down = f"{closed_port_url()}/score"
+    standin = StandinServer(StandinConfig()).start()
+    try:
+        session = NotebookSession(Settings(standin_url=standin.url), make_client(Settings(standin_url=standin.url)),
+                                  tool_base_url="", local=True, output_dir=Path("."))
+        with pytest.raises(RuntimeError) as raised:
+            check_grader(session, {"type": "endpoint", "name": "g", "url": down})
+    finally:
+        standin.stop()
+    assert str(raised.value).startswith(f"the grader failed on the answer 'JKT-URB-009': {down}: cannot reach it")
+    assert UNREACHABLE in str(raised.value)
