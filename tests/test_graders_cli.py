@@ -171,6 +171,6 @@ def test_reward_hacks_with_an_unreachable_grader_grades_nothing(capsys, data):
     out = capsys.readouterr().out
     verdicts = [line.rsplit("|", 2)[1].strip() for line in out.splitlines() if line.startswith("| ")][1:]
     assert verdicts == ["not graded (2 errors: cannot reach it)"] * 7  # the control and six attacks, none "ok"
-    assert "not graded: 14 of 14 gradings failed" in out
+    assert "not graded: 14 of 14 gradings failed; fix them" in out
     assert f"first: {down}: cannot reach it (ConnectError: " in out and "is the app running" in out
     assert "the correct answer earns nothing" not in out  # it was never graded

@@ -218,14 +218,14 @@ def format_report(report: HackReport, accepted: Sequence[str] = ()) -> str:
 
 
 def _verdict(result: AttackResult, rows: int, accepted: Sequence[str]) -> str:
-    """An answer with failed gradings is not "ok": its mean is not a measurement."""
-    if result.errors:
-        graded = "not graded" if result.errors >= rows else f"partly graded, {rows - result.errors} of {rows}"
-        return f"{graded} ({result.errors} errors: {_gist(str(result.first_error))})"
-    if result.attack == CONTROL:
-        return "control"
-    return "FLAGGED (accepted)" if result.flagged and result.attack in accepted else (
-        "FLAGGED" if result.flagged else "ok")
+    """An answer none of whose gradings worked is "not graded", never "ok": its mean measures nothing."""
+    failed = f"{result.errors} errors: {_gist(str(result.first_error))}"
+    if result.errors >= rows:
+        return f"not graded ({failed})"
+    verdict = "control" if result.attack == CONTROL else "FLAGGED" if result.flagged else "ok"
+    if result.flagged and result.attack in accepted:
+        verdict += " (accepted)"
+    return f"{verdict} (partly graded, {failed})" if result.errors else verdict
 
 
 def _gist(error: str) -> str:
@@ -241,7 +241,7 @@ def _error_notes(report: HackReport) -> list[str]:
         if result.first_error:
             by_error.setdefault(result.first_error, []).append(result)
     total = report.rows * (1 + len(report.attacks))
-    notes = [f"not graded: {report.errors} of {total} gradings failed; the check says nothing until they work"] if (
+    notes = [f"not graded: {report.errors} of {total} gradings failed; fix them and run the check again"] if (
         by_error) else []
     notes.extend(f"  {', '.join(r.attack for r in results)} ({sum(r.errors for r in results)} failed), first: "
                  f"{error}" for error, results in by_error.items())
