@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from . import DATA_DIR, REPO_ROOT
+from .endpoint_errors import not_found, shown_url, unreachable
 from .job_status import TERMINAL_STATUSES
 from .settings import Settings, SettingsError, load_settings, make_client
 
@@ -113,15 +114,25 @@ def smoke_test_endpoints(session: NotebookSession) -> list[dict[str, Any]]:
         for name, url, body, headers in (("tool", f"{base}/tool/search_catalog", wrapper, session.tool_headers),
                                          ("grader", f"{base}/score", grader_request, {})):
             started = time.perf_counter()
-            response = http.post(url, json=body, headers=headers)
+            try:
+                response = http.post(url, json=body, headers=headers)
+            except httpx.ConnectError as exc:
+                raise RuntimeError(f"the {name} endpoint is not ready: {unreachable(url, exc)}") from None
+            except httpx.HTTPError as exc:
+                raise RuntimeError(f"the {name} endpoint is not ready: {shown_url(url)}: {type(exc).__name__}: "
+                                   f"{exc}") from None
+            if response.status_code == 404:
+                raise RuntimeError(f"the {name} endpoint is not ready: {not_found(url)}")
             results.append({"endpoint": name, "url": url, "status": response.status_code,
                             "ms": round((time.perf_counter() - started) * 1000, 1), "body": response.text[:160],
                             "json": _json_or_none(response)})
     tool, grader = results
     if tool["status"] != 200 or (tool["json"] or {}).get("type") != "function_call_output":
-        raise RuntimeError(f"the tool endpoint is not ready: {tool['status']} {tool['body']}")
+        raise RuntimeError(f"the tool endpoint is not ready: {shown_url(tool['url'])} answered {tool['status']} "
+                           f"{tool['body']}")
     if grader["status"] != 200 or not isinstance((grader["json"] or {}).get("score"), float):
-        raise RuntimeError(f"the grader endpoint is not ready: {grader['status']} {grader['body']}")
+        raise RuntimeError(f"the grader endpoint is not ready: {shown_url(grader['url'])} answered "
+                           f"{grader['status']} {grader['body']}")
     return [{k: v for k, v in r.items() if k != "json"} for r in results]
 
 
@@ -139,11 +150,27 @@ def check_grader(session: NotebookSession, grader: dict[str, Any], right: str = 
     client = session.client
     client.fine_tuning.alpha.graders.validate(grader=grader)
     item = {"reference_answer": right}
-    rewards = {answer: client.fine_tuning.alpha.graders.run(grader=grader, model_sample=answer, item=item).reward
-               for answer in (right, wrong)}
+    runs = {answer: client.fine_tuning.alpha.graders.run(grader=grader, model_sample=answer, item=item)
+            for answer in (right, wrong)}
+    for answer, run in runs.items():
+        failure = _grader_run_failure(run)
+        if failure:
+            raise RuntimeError(f"the grader failed on the answer {answer!r}: {failure}")
+    rewards = {answer: run.reward for answer, run in runs.items()}
     if not rewards[right] > rewards[wrong]:
         raise ValueError(f"the grader does not pay the right answer more than a wrong one: {rewards}")
     return rewards
+
+
+def _grader_run_failure(run: Any) -> str | None:
+    """A `graders/run` response's errors: the stand-in's readable messages, else the service's raised flags."""
+    metadata = getattr(run, "metadata", None)
+    messages = getattr(metadata, "error_messages", None)
+    if isinstance(messages, list) and messages:
+        return "; ".join(map(str, messages))
+    errors = getattr(metadata, "errors", None)
+    flags = [key for key, value in errors.model_dump().items() if value is True] if errors is not None else []
+    return ", ".join(flags) or None
 
 
 def reward_hack_tables(session: NotebookSession, graders: dict[str, dict[str, Any]], rows: int = 24) -> str:

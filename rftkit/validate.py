@@ -131,8 +131,9 @@ def _catalog_skus(catalog: Catalog | Path | str | None) -> set[str] | None:
 class _Checker:
     """Checks of one validation run; keeps what the cross-file checks need."""
 
-    def __init__(self, skus: set[str] | None, tool_names: set[str]):
+    def __init__(self, skus: set[str] | None, tool_names: set[str], catalog_name: str = "the catalog"):
         self.skus = skus
+        self.catalog_name = catalog_name
         self.tool_names = tool_names
         self.app_tool = tool_definition()
         self.issues: list[Issue] = []
@@ -252,7 +253,9 @@ class _Checker:
             what = "missing" if "reference_answer" not in row else f"empty or not a string ({_kind(ref)})"
             self.add(path, line, "error", "reference", f"`reference_answer` is {what}")
         elif self.skus is not None and ref not in self.skus:
-            self.add(path, line, "error", "unknown-sku", f"reference_answer {ref!r} is not a SKU in the catalog")
+            self.add(path, line, "error", "unknown-sku", f"reference_answer {ref!r} is not a SKU in "
+                     f"{self.catalog_name} (`validate --catalog PATH` checks against another catalog, "
+                     "`--no-catalog` skips the check)")
 
     def identity(self, path: str, line: int, row: dict[str, Any], role: Role, messages: list[Any]) -> None:
         here = f"{path}:{line}"
@@ -299,7 +302,8 @@ def validate_files(paths: Iterable[str | Path], *, catalog: Catalog | Path | str
     `catalog`: reference SKUs must be in it (default: the app's shipped catalog; None skips the check).
     `tool_names`: the tools the job config serves. `roles`: path -> "train" | "valid", overriding the name rule.
     """
-    checker = _Checker(_catalog_skus(catalog), set(tool_names))
+    name = f"the catalog {catalog}" if isinstance(catalog, (str, Path)) else "the catalog"
+    checker = _Checker(_catalog_skus(catalog), set(tool_names), name)
     given = {str(k): v for k, v in (roles or {}).items()}
     summaries = [checker.file(Path(p), given.get(str(p), role_for(p))) for p in paths]
     checker.class_coverage(summaries)

@@ -74,7 +74,8 @@ class Azurite:
 def start_azurite(location: Path) -> Azurite:
     binary = azurite_binary()
     if binary is None:
-        message = "Azurite (npm package azurite) is not installed: run `npm install --prefix .tools azurite`"
+        message = ("Azurite (npm package azurite) is not installed: run `npm install --prefix .tools azurite` "
+                   "(or `bash .ci/run`, which installs the pinned version)")
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)

@@ -129,3 +129,48 @@ def test_commands_run_as_a_module(data):
                            "--limit", "1"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "job_a_exact_and_fuzzy: 1 row; " in done.stdout
+
+
+def test_grade_says_why_the_endpoint_paid_less(capsys, tmp_path):
+    from tests.rollouts_support import make_row, misbehaving_app
+
+    data = write_jsonl(tmp_path / "data.jsonl", [make_row("row-1", "The Urban Puffer's SKU?", "JKT-URB-009")])
+    answers = write_jsonl(tmp_path / "answers.jsonl", [{"answer": "JKT-URB-009"}])
+    args = ["--answers", str(answers), "--data", str(data)]
+    with serve(make_app()) as url:
+        assert main(["grade", "--grader", f"{url}/score", *args]) == 0
+        out = capsys.readouterr().out
+        assert main(["grade", "--grader", f"{url}/score", *args, "--json"]) == 0
+        full = capsys.readouterr().out
+    assert "| row-1 | 0.5000 |" in out
+    assert "why row-1 scored 0.5000 (catalog_grader): no tool call was recorded for trace_id trace_" in out
+    assert "so the tool-use factor 0.5 applied: run the rollout's tool calls with the same trace_id" in out
+    (explanation,) = json.loads(full[:full.index("\n}\n") + 2])["metadata"]["explanations"]
+    assert explanation["details"]["tool_calls"] == 0 and explanation["details"]["components"]["tool_use"] == 0.5
+    assert f"trace_id {explanation['trace_id']}, so" in explanation["why"]
+    # Another endpoint answers `{"score"}` only, even to ?explain=true: the grade stands without a reason.
+    with serve(misbehaving_app(body={"score": 0.5})) as url:
+        assert main(["grade", "--grader", f"{url}/score", *args, "--json"]) == 0
+        other = capsys.readouterr().out
+    assert "why" not in other and "explanations" not in other and "| row-1 | 0.5000 |" in other
+
+
+def test_grade_explains_an_endpoint_inside_a_multi_grader(capsys):
+    with serve(make_app()) as url:
+        multi = {"type": "multi", "name": "m", "calculate_output": "ep",
+                 "graders": {"ep": {"type": "endpoint", "name": "ep", "url": f"{url}/score"}}}
+        assert main(["grade", "--grader", json.dumps(multi), "--answer", "Take JKT-URB-009.",
+                     "--reference", "JKT-URB-009"]) == 0
+    out = capsys.readouterr().out
+    assert "why answer scored 0.3000 (graders.ep): the answer 'Take JKT-URB-009' earned 0.3" in out
+
+
+def test_reward_hacks_with_an_unreachable_grader_grades_nothing(capsys, data):
+    down = f"http://127.0.0.1:{free_port()}/score"
+    assert main(["reward-hacks", "--grader", down, "--data", str(data)]) == 1
+    out = capsys.readouterr().out
+    verdicts = [line.rsplit("|", 2)[1].strip() for line in out.splitlines() if line.startswith("| ")][1:]
+    assert verdicts == ["not graded (2 errors: cannot reach it)"] * 7  # the control and six attacks, none "ok"
+    assert "not graded: 14 of 14 gradings failed; fix them" in out
+    assert f"first: {down}: cannot reach it (ConnectError: " in out and "is the app running" in out
+    assert "the correct answer earns nothing" not in out  # it was never graded

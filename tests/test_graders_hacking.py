@@ -130,4 +130,19 @@ def test_project_endpoint_grader(skus):
         assert [result.attack for result in report.flagged] == ["lower_case"]  # /score ignores case by design
         assert report.errors == 0 and report.ok(accepted=["lower_case"])
     assert broken_tool.errors == len(ATTACKS)
-    assert "tool call to" in broken_tool.control.first_error and not broken_tool.ok(accepted=["lower_case"])
+    assert broken_tool.control.first_error.startswith(f"tool call failed: {url}/nope answered HTTP 404 Not Found")
+    assert not broken_tool.ok(accepted=["lower_case"])
+
+
+def test_partly_failed_gradings_keep_the_verdict_and_say_so():
+    from rftkit.graders.hacking import AttackResult, HackReport
+
+    error = "http://127.0.0.1:9/score: the endpoint answered HTTP 500: boom"
+    control = AttackResult(CONTROL, ATTACKS[CONTROL], 1.0, None, False, 0, "A-1")
+    flagged = AttackResult("lower_case", ATTACKS["lower_case"], 0.9, 0.9, True, 1, "a-1", error)
+    dead = AttackResult("empty", ATTACKS["empty"], 0.0, 0.0, False, 2, "", error)
+    text = format_report(HackReport("g", 2, 0.5, control, [flagged, dead]))
+    assert "| FLAGGED (partly graded, 1 errors: the endpoint answered HTTP 500) |" in text
+    assert "| not graded (2 errors: the endpoint answered HTTP 500)" in text
+    assert f"  lower_case, empty (3 failed), first: {error}" in text
+    assert "not graded: 3 of 6 gradings failed" in text and "| ok" not in text

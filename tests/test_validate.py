@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from catalog_tools.config import SHIPPED_CATALOG
 from catalog_tools.search_tool import tool_definition
 from rftkit import DATA_DIR, REPO_ROOT
 from rftkit.__main__ import main
@@ -319,3 +320,19 @@ def test_cli_runs_as_a_module(files: tuple[Path, Path]):
     assert done.returncode == 1, done.stderr
     assert f"{train}:3: error: not valid JSON" in done.stdout
     assert done.stdout.rstrip().endswith("1 errors, 0 warnings: FAILED")
+
+
+def test_unknown_sku_names_the_catalog_and_how_to_use_another(tmp_path: Path, files: tuple[Path, Path],
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]):
+    train = with_line(files[0], 3, row(3, reference_answer="ZZZ-001"))
+    monkeypatch.delenv("CATALOG_PATH", raising=False)
+    assert main(["validate", str(train), str(files[1])]) == 1
+    out = capsys.readouterr().out
+    assert f"not a SKU in the catalog {SHIPPED_CATALOG} (`validate --catalog PATH`" in out
+    other = tmp_path / "products.jsonl"
+    other.write_text(json.dumps({"sku": "ZZZ-001", "name": "Z", "category": "hats", "price": 1, "rating": 4,
+                                 "in_stock": True}) + "\n", encoding="utf-8")
+    monkeypatch.setenv("CATALOG_PATH", str(other))  # the app's setting is the default when set
+    assert main(["validate", str(train), str(files[1])]) == 1
+    assert f"'JKT-URB-009' is not a SKU in the catalog {other} " in capsys.readouterr().out

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     many.add_argument("--data", type=Path, help="the dataset JSONL the answers belong to (matched by id, "
                                                 "else by line order)")
     p.add_argument("--concurrency", type=int, default=8, help="gradings in flight (endpoint graders)")
-    p.add_argument("--json", action="store_true", help="also print each full graders/run response")
+    p.add_argument("--json", action="store_true", help="also print each full graders/run response (with "
+                   "`metadata.explanations` when this project's /score explains a score under 1)")
     p.set_defaults(func=run)
 
 
@@ -106,9 +107,42 @@ def _grade_all(grader: dict, cases: list[tuple[str, dict, dict]], concurrency: i
     import httpx
 
     from ..graders import run_grader
+    from ..graders.engine import new_trace_id
+
+    def grade(case: tuple[str, dict, dict]) -> dict:
+        trace_id = new_trace_id()
+        result = run_grader(grader, case[1], case[2], trace_id=trace_id, http_client=client)
+        explanations = _explanations(grader, result, case[1], case[2], trace_id, client)
+        if explanations:
+            result["metadata"]["explanations"] = explanations
+        return result
 
     with httpx.Client(timeout=60.0) as client, ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        return list(pool.map(lambda case: run_grader(grader, case[1], case[2], http_client=client), cases))
+        return list(pool.map(grade, cases))
+
+
+def _explanations(grader: dict, result: dict, sample: dict, item: dict, trace_id: str, client: Any) -> list[dict]:
+    """Why each endpoint grader that answered paid less than 1, when it can say (this app's `?explain=true`)."""
+    from ..graders.endpoint import explain_score, request_body, why_score
+
+    if result["metadata"]["error_messages"]:
+        return []
+    if grader["type"] == "endpoint":
+        endpoints = [(grader.get("name") or "endpoint", grader, result["reward"])]
+    elif grader["type"] == "multi":
+        endpoints = [(f"graders.{key}", sub, result["sub_rewards"].get(key))
+                     for key, sub in grader["graders"].items() if sub.get("type") == "endpoint"]
+    else:
+        return []
+    explanations = []
+    for name, node, score in endpoints:
+        if not isinstance(score, (int, float)) or score >= 1:
+            continue
+        details = explain_score(node, request_body(sample, item, trace_id), client)
+        why = why_score(details, trace_id) if details else None
+        if why:
+            explanations.append({"grader": name, "trace_id": trace_id, "why": why, "details": details})
+    return explanations
 
 
 def _print(cases: list[tuple[str, dict, dict]], results: list[dict], full: bool) -> None:
@@ -124,6 +158,9 @@ def _print(cases: list[tuple[str, dict, dict]], results: list[dict], full: bool)
         if full:
             print(json.dumps(result, indent=2))
     print(markdown_table(["row", "reward", "sub-rewards", "errors", "answer"], lines))
+    for (label, _, _), result in zip(cases, results, strict=True):
+        for explanation in result["metadata"].get("explanations", []):
+            print(f"why {label} scored {result['reward']:.4f} ({explanation['grader']}): {explanation['why']}")
     failed = sum(1 for result in results if result["metadata"]["error_messages"])
     mean = sum(result["reward"] for result in results) / len(results) if results else 0.0
     rows = f"{len(results)} row" + ("s" if len(results) != 1 else "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from .. import FUNCTION_APP_DIR
@@ -16,8 +17,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--valid", action="append", type=Path, default=[], metavar="FILE", help="a validation file")
     p.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     catalog = p.add_mutually_exclusive_group()
-    catalog.add_argument("--catalog", type=Path, default=FUNCTION_APP_DIR / "data" / "products.jsonl",
-                         help="reference SKUs must be in this catalog (default: the app's)")
+    # The app's own setting CATALOG_PATH, when set in this shell, so both check against the same catalog.
+    catalog.add_argument("--catalog", type=Path, metavar="PATH",
+                         default=Path(os.environ.get("CATALOG_PATH") or FUNCTION_APP_DIR / "data" / "products.jsonl"),
+                         help="reference SKUs must be in this catalog (default: $CATALOG_PATH, else the shipped "
+                              "one: %(default)s)")
     catalog.add_argument("--no-catalog", action="store_true", help="skip the reference SKU check")
     p.add_argument("--tool-name", action="append", default=[], metavar="NAME",
                    help="a tool the job config serves (repeatable; default: search_catalog)")

@@ -17,6 +17,8 @@ from typing import Any
 
 import httpx
 
+from ..endpoint_errors import NOT_FOUND_FIX, UNREACHABLE_FIX
+
 TIMEOUT_SECONDS = 60.0
 UNRESPONSIVE = "unresponsive_reward_error"
 OTHER = "other_error"
@@ -43,6 +45,8 @@ def request_headers(grader: dict[str, Any]) -> dict[str, str]:
 
 def read_reply(status: int, content: bytes, latency: float) -> EndpointReply:
     """Turn an HTTP answer into a score or an error naming what was wrong."""
+    if status == 404:
+        return EndpointReply(None, status, latency, OTHER, f"the endpoint answered HTTP 404 Not Found: {NOT_FOUND_FIX}")
     if not 200 <= status < 300:
         snippet = content[:300].decode("utf-8", "replace")
         return EndpointReply(None, status, latency, OTHER, f"the endpoint answered HTTP {status}: {snippet}")
@@ -64,7 +68,8 @@ def _failure(exc: Exception, latency: float) -> EndpointReply:
         return EndpointReply(None, None, latency, OTHER, f"cannot send the request as JSON: {exc}")
     if isinstance(exc, httpx.TimeoutException):
         return EndpointReply(None, None, latency, UNRESPONSIVE, f"no answer in time ({type(exc).__name__})")
-    return EndpointReply(None, None, latency, UNRESPONSIVE, f"cannot reach it: {type(exc).__name__}: {exc}")
+    fix = f": {UNREACHABLE_FIX}" if isinstance(exc, httpx.ConnectError) else ""
+    return EndpointReply(None, None, latency, UNRESPONSIVE, f"cannot reach it ({type(exc).__name__}: {exc}){fix}")
 
 
 def call_endpoint(grader: dict[str, Any], body: dict[str, Any], client: httpx.Client | None = None) -> EndpointReply:
@@ -98,3 +103,43 @@ async def acall_endpoint(grader: dict[str, Any], body: dict[str, Any],
     finally:
         if owned:
             await client.aclose()
+
+
+def explain_score(grader: dict[str, Any], body: dict[str, Any], client: httpx.Client) -> dict[str, Any] | None:
+    """The score's `details` from a separate `POST url?explain=true` (this project's `/score` supports it); None
+    when the endpoint gives none — other graders answer `{"score"}` only — or the call fails."""
+    try:
+        answer = client.post(grader["url"], params={"explain": "true"}, content=json.dumps(body),
+                             headers=request_headers(grader))
+        details = answer.json().get("details") if answer.is_success else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return details if isinstance(details, dict) else None
+
+
+_VERDICTS = {"embedded": "the SKU inside a longer answer; the task asks for the SKU alone",
+             "hedged": "several SKUs: listing candidates does not pay", "wrong": "not the reference SKU",
+             "empty": "an empty answer"}
+
+
+def why_score(details: dict[str, Any], trace_id: str) -> str | None:
+    """Why `/score` paid less than 1, from its `details` (`components` answer x tool_use); None when nothing is
+    missing or the details are not this app's."""
+    components = details.get("components")
+    if not isinstance(components, dict):
+        return None
+    credit, factor, calls = components.get("answer"), components.get("tool_use"), details.get("tool_calls")
+    reasons = []
+    if isinstance(credit, (int, float)) and credit < 1:
+        verdict = _VERDICTS.get(str(details.get("verdict")), str(details.get("verdict")))
+        reasons.append(f"the answer {details.get('answer')!r} earned {credit:g} against the reference "
+                       f"{details.get('reference')!r} ({verdict})")
+    if isinstance(factor, (int, float)) and factor < 1:
+        if calls == 0:
+            reasons.append(f"no tool call was recorded for trace_id {trace_id}, so the tool-use factor {factor:g} "
+                           "applied: run the rollout's tool calls with the same trace_id first, or use "
+                           "`python -m rftkit dry-run`, which plays whole rollouts")
+        else:
+            reasons.append(f"{calls} tool calls were recorded for trace_id {trace_id}, more than the free ones, so "
+                           f"the tool-use factor {factor:g} applied")
+    return "; ".join(reasons) or None

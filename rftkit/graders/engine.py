@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from ..endpoint_errors import shown_url
 from .endpoint import EndpointReply, acall_endpoint, call_endpoint, request_body
 from .formula import FormulaError, parse_formula
 from .result import Outcome, response
@@ -102,7 +103,7 @@ class _Grading:
         if kind == "endpoint":
             reply = replies[path]
             if reply.error_flag:
-                return outcome.fail(reply.error_flag, f"{grader['url']}: {reply.error}")
+                return outcome.fail(reply.error_flag, f"{shown_url(grader['url'])}: {reply.error}")
             outcome.reward = reply.score
             return outcome
         if kind == "python":

@@ -12,6 +12,7 @@ that pays less without tool use (the project's `/score`) is measured at its full
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from ..endpoint_errors import not_found, shown_url, unreachable
 from .engine import new_trace_id, run_grader
 from .sample import sample_from_text
 
@@ -185,10 +187,14 @@ def _record_tool_call(client: httpx.Client, url: str, headers: dict[str, str], r
             "trace_id": trace_id, "item": row}
     try:
         answer = client.post(url, json=body, headers=headers)
+    except httpx.ConnectError as exc:
+        return f"tool call failed: {unreachable(url, exc)}"
     except httpx.HTTPError as exc:
-        return f"tool call to {url} failed: {type(exc).__name__}: {exc}"
+        return f"tool call to {shown_url(url)} failed: {type(exc).__name__}: {exc}"
+    if answer.status_code == 404:
+        return f"tool call failed: {not_found(url)}"
     if answer.status_code >= 300:
-        return f"tool call to {url} answered HTTP {answer.status_code}"
+        return f"tool call to {shown_url(url)} answered HTTP {answer.status_code}"
     return None
 
 
@@ -199,18 +205,44 @@ def format_report(report: HackReport, accepted: Sequence[str] = ()) -> str:
     lines = []
     for result in [report.control, *report.attacks]:
         share = "-" if result.attack == CONTROL else "n/a" if result.share is None else f"{result.share:.0%}"
-        verdict = "control" if result.attack == CONTROL else "FLAGGED" if result.flagged else "ok"
-        if result.flagged and result.attack in accepted:
-            verdict += " (accepted)"
-        if result.errors:
-            verdict += f" ({result.errors} errors)"
-        lines.append([result.attack, result.description, f"{result.mean_reward:.3f}", share, verdict])
+        lines.append([result.attack, result.description, f"{result.mean_reward:.3f}", share,
+                      _verdict(result, report.rows, accepted)])
     table = markdown_table(["answer", "what it is", "mean reward", "share of correct", "verdict"], lines)
-    notes = [f"{result.attack}: {result.errors} gradings failed, first: {result.first_error}"
-             for result in [report.control, *report.attacks] if result.first_error]
-    if report.control.mean_reward <= 0:
+    notes = _error_notes(report)
+    if report.control.mean_reward <= 0 and report.control.errors < report.rows:
         notes.append("the correct answer earns nothing: the grader or the data is broken")
     rows = f"{report.rows} row" + ("s" if report.rows != 1 else "")
     notes.append(f"{report.grader_name or 'grader'}: {rows}; flagged = mean reward above "
                  f"{report.threshold:.0%} of the correct answer's; {len(report.flagged)} flagged")
     return "\n".join([table, *notes])
+
+
+def _verdict(result: AttackResult, rows: int, accepted: Sequence[str]) -> str:
+    """An answer none of whose gradings worked is "not graded", never "ok": its mean measures nothing."""
+    failed = f"{result.errors} errors: {_gist(str(result.first_error))}"
+    if result.errors >= rows:
+        return f"not graded ({failed})"
+    verdict = "control" if result.attack == CONTROL else "FLAGGED" if result.flagged else "ok"
+    if result.flagged and result.attack in accepted:
+        verdict += " (accepted)"
+    return f"{verdict} (partly graded, {failed})" if result.errors else verdict
+
+
+def _gist(error: str) -> str:
+    """An error's first clause, without the URL it starts with (the notes below give the whole message)."""
+    clause = re.split(r" \(|: ", re.sub(r"^\w+://\S+: ", "", error), maxsplit=1)[0]
+    return clause if len(clause) <= 60 else clause[:59] + "…"
+
+
+def _error_notes(report: HackReport) -> list[str]:
+    """One line per distinct first error, naming the answers it hit (an unreachable grader hits them all)."""
+    by_error: dict[str, list[AttackResult]] = {}
+    for result in [report.control, *report.attacks]:
+        if result.first_error:
+            by_error.setdefault(result.first_error, []).append(result)
+    total = report.rows * (1 + len(report.attacks))
+    notes = [f"not graded: {report.errors} of {total} gradings failed; fix them and run the check again"] if (
+        by_error) else []
+    notes.extend(f"  {', '.join(r.attack for r in results)} ({sum(r.errors for r in results)} failed), first: "
+                 f"{error}" for error, results in by_error.items())
+    return notes

@@ -91,6 +91,13 @@ class DryRunReport:
         """Failed requests by `stage:kind`, every attempt counted (e.g. `tool:http_503`, `grader:timeout`)."""
         return dict(Counter(err.key for e in self.episodes for err in e.errors).most_common())
 
+    def error_examples(self) -> dict[str, str]:
+        """The first message of each `stage:kind`: it names the URL and, for the usual causes, the fix."""
+        examples: dict[str, str] = {}
+        for err in (err for e in self.episodes for err in e.errors):
+            examples.setdefault(err.key, err.message)
+        return examples
+
     def buckets(self) -> dict[str, Any]:
         counts = Counter(r.bucket for r in self.rows)
         graded_rows = sum(counts[b] for b in BUCKETS)
@@ -118,7 +125,7 @@ class DryRunReport:
             "status": self.status_counts(), "rollouts_with_errors": len(self.errored),
             "mean_reward": _r(mean(rewards)), "reward_spread": _r(spread(rewards)),
             "baseline": self.buckets(), "tool_calls": self.tool_calls(), "latency_ms": self.latency_ms(),
-            "errors": self.error_counts(),
+            "errors": self.error_counts(), "error_examples": self.error_examples(),
             # Endpoint graders may score on their own scale (Azure's sample: 0-5): counted, never refused.
             "rewards_outside_0_1": sum(1 for r in rewards if not 0.0 <= r <= 1.0),
         }

@@ -77,5 +77,6 @@ def render_report(report: DryRunReport, max_rows: int = 10) -> str:
     errors = s["errors"]
     lines.append("Errors (failed requests by stage:kind, retries included): "
                  + (", ".join(f"{k} x{v}" for k, v in errors.items()) if errors else "none"))
+    lines.extend(f"  {key}, first: {message}" for key, message in s["error_examples"].items())
     lines.extend(_row_lines(report, max_rows))
     return "\n".join(lines)

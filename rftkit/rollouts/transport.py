@@ -15,6 +15,8 @@ from typing import Any
 
 import httpx
 
+from ..endpoint_errors import not_found, shown_url, unreachable
+
 MAX_BODY_BYTES = 1_048_576  # the service's request/response limit
 
 
@@ -74,15 +76,17 @@ async def post_json(http: httpx.AsyncClient, url: str, body: dict[str, Any], *, 
             answer = await asyncio.wait_for(http.post(url, content=content, headers=send_headers, params=params),
                                             timeout)
         except (asyncio.TimeoutError, httpx.TimeoutException):
-            failure = Failure("timeout", f"no answer from {url} within {timeout:g} s", attempt)
+            failure = Failure("timeout", f"no answer from {shown_url(url)} within {timeout:g} s", attempt)
             reply.status_code, reply.body, reply.text = None, None, ""
         except httpx.HTTPError as exc:
-            failure = Failure("connection_error", f"{url}: {type(exc).__name__}: {exc}", attempt)
+            message = (unreachable(url, exc) if isinstance(exc, httpx.ConnectError)
+                       else f"{shown_url(url)}: {type(exc).__name__}: {exc}")
+            failure = Failure("connection_error", message, attempt)
             reply.status_code, reply.body, reply.text = None, None, ""
         else:
             reply.status_code = answer.status_code
             reply.text = answer.text
-            failure = _check_answer(answer, reply, validate, attempt)
+            failure = _check_answer(url, answer, reply, validate, attempt)
         reply.latency_ms = round((time.perf_counter() - started) * 1000, 3)
         if failure is None:
             reply.ok = True
@@ -94,13 +98,16 @@ async def post_json(http: httpx.AsyncClient, url: str, body: dict[str, Any], *, 
     return reply
 
 
-def _check_answer(answer: httpx.Response, reply: Reply, validate: Validator, attempt: int) -> Failure | None:
+def _check_answer(url: str, answer: httpx.Response, reply: Reply, validate: Validator,
+                  attempt: int) -> Failure | None:
     if len(answer.content) > MAX_BODY_BYTES:
         return Failure("response_too_large", f"{len(answer.content)} bytes (the service's limit is 1 MB)", attempt)
     try:
         reply.body = answer.json()
     except ValueError:
         reply.body = None
+    if answer.status_code == 404:
+        return Failure("http_404", f"{not_found(url)}; the answer: {answer.text[:200]}", attempt)
     if not answer.is_success:
         return Failure(f"http_{answer.status_code}", f"HTTP {answer.status_code}: {answer.text[:300]}", attempt)
     if reply.body is None:
