@@ -88,7 +88,7 @@ module rbac 'app/rbac.bicep' = {
   }
 }
 
-module function 'app/function.bicep' = {
+module app 'app/function.bicep' = {
   name: 'function'
   scope: rg
   // The host reaches storage with the identity from its first start: give it its roles first.
@@ -115,7 +115,7 @@ module function 'app/function.bicep' = {
 // azd stores these in the environment (.azure/<env>/.env) and hands them to the hooks.
 output AZURE_LOCATION string = location
 output AZURE_RESOURCE_GROUP string = rg.name
-output FUNC_APP_NAME string = function.outputs.name
+output FUNC_APP_NAME string = app.outputs.name
 // Apps created with unique default host names are not <name>.azurewebsites.net: use the real one.
-output FUNC_APP_DEFAULT_HOST_NAME string = function.outputs.defaultHostName
-output TOOL_BASE_URL string = 'https://${function.outputs.defaultHostName}'
+output FUNC_APP_DEFAULT_HOST_NAME string = app.outputs.defaultHostName
+output TOOL_BASE_URL string = 'https://${app.outputs.defaultHostName}'

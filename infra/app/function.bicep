@@ -56,6 +56,23 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
+      // Every setting here is one the app or the Functions host reads (tests/test_infra.py checks the names).
+      // Flex Consumption takes the runtime from functionAppConfig and rejects FUNCTIONS_WORKER_RUNTIME here.
+      appSettings: [
+        // The host's own storage through the identity: no connection string, shared keys are off.
+        { name: 'AzureWebJobsStorage__accountName', value: storageAccountName }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identityClientId }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identityClientId}' }
+        // Scaled out, the tool calls and the grading of one rollout land on different instances: share one table.
+        { name: 'TRACE_STORE', value: 'table' }
+        { name: 'TRACE_TABLE_NAME', value: traceTableName }
+        // The training service does not forward grader auth headers yet.
+        { name: 'SCORE_AUTH_DISABLED', value: 'true' }
+        // The tool's key: the job sends it in tools[].headers (FUNC_KEY in .env).
+        { name: 'TOOL_API_KEY', value: toolApiKey }
+      ]
     }
     functionAppConfig: {
       deployment: {
@@ -84,41 +101,22 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       }
     }
   }
+}
 
-  // Every setting here is one the app or the Functions host reads (tests/test_infra.py checks the names).
-  // Flex Consumption sets the runtime in functionAppConfig and rejects FUNCTIONS_WORKER_RUNTIME here.
-  resource appSettings 'config' = {
-    name: 'appsettings'
-    properties: {
-      // The host's storage through the identity: no connection string, shared keys are off.
-      AzureWebJobsStorage__accountName: storageAccountName
-      AzureWebJobsStorage__credential: 'managedidentity'
-      AzureWebJobsStorage__clientId: identityClientId
-      APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
-      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD;ClientId=${identityClientId}'
-      // Scaled out, tool calls and gradings of one rollout land on different instances: share one table.
-      TRACE_STORE: 'table'
-      TRACE_TABLE_NAME: traceTableName
-      // The training service does not forward grader auth headers yet.
-      SCORE_AUTH_DISABLED: 'true'
-      // The tool's key; the job sends it in tools[].headers (FUNC_KEY in .env).
-      TOOL_API_KEY: toolApiKey
-    }
+// No basic-auth (publishing profile) deployments: azd and the Azure CLI deploy with an Entra token.
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: {
+    allow: false
   }
+}
 
-  // No basic-auth (publishing profile) deployments: azd and the Azure CLI deploy with an Entra token.
-  resource ftpCredentials 'basicPublishingCredentialsPolicies' = {
-    name: 'ftp'
-    properties: {
-      allow: false
-    }
-  }
-
-  resource scmCredentials 'basicPublishingCredentialsPolicies' = {
-    name: 'scm'
-    properties: {
-      allow: false
-    }
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: {
+    allow: false
   }
 }
 

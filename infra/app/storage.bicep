@@ -32,25 +32,29 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
       bypass: 'AzureServices'
     }
   }
+}
 
-  resource blobService 'blobServices' = {
-    name: 'default'
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
 
-    resource deploymentContainer 'containers' = {
-      name: deploymentContainerName
-      properties: {
-        publicAccess: 'None'
-      }
-    }
+resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainerName
+  properties: {
+    publicAccess: 'None'
   }
+}
 
-  resource tableService 'tableServices' = {
-    name: 'default'
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
 
-    resource traceTable 'tables' = {
-      name: traceTableName
-    }
-  }
+resource traceTable 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' = {
+  parent: tableService
+  name: traceTableName
 }
 
 output name string = storage.name
