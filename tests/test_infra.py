@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,12 @@ def test_parameters_file_matches_main_bicep():
     required = {name for name, has_default in declared.items() if not has_default}
     assert required <= set(given), "a parameter without default is not mapped in main.parameters.json"
     assert given["toolApiKey"]["value"] == "${TOOL_API_KEY}"
+    # azd's ${NAME=default}: the default must be the Bicep's own, so both deployment paths agree.
+    main = (INFRA / "main.bicep").read_text(encoding="utf-8")
+    for name, entry in given.items():
+        default = re.fullmatch(r"\$\{\w+=(.*)\}", entry["value"])
+        if default:
+            assert re.search(rf"^param {name} \w+ = '?{re.escape(default[1])}'?$", main, re.MULTILINE), name
 
 
 def test_the_tool_key_parameter_is_secure_and_never_an_output():
