@@ -15,6 +15,7 @@ from .catalog import Catalog
 from .config import MAX_BODY_BYTES, Settings
 from .errors import ApiError, api_error_handler, http_error_handler, validation_error_handler
 from .fast_path import FastPathMiddleware
+from .jsonfast import JsonResponse
 from .middleware import RequestGuardMiddleware
 from .routes import grader, health, tool, traces
 from .traces import MemoryTraceStore, TraceStore
@@ -72,7 +73,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     _configure_logging(settings.log_level)
     _warn_about_auth(settings)
     app = FastAPI(title="RFT catalog tool and grader", version=__version__, description=DESCRIPTION,
-                  lifespan=_lifespan)
+                  lifespan=_lifespan, default_response_class=JsonResponse)
     app.state.settings = settings
     app.state.catalog = catalog or Catalog.from_path(settings.catalog_path)
     app.state.store = store or make_store(settings)

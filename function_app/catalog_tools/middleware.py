@@ -10,15 +10,14 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .errors import error_content
+from .jsonfast import dumps
+
 access_log = logging.getLogger("catalog_tools.requests")
 
 
 class BodyTooLarge(Exception):
     pass
-
-
-def _error_bytes(code: str, message: str) -> bytes:
-    return json.dumps({"error": {"code": code, "message": message}}).encode()
 
 
 class RequestGuardMiddleware:
@@ -27,7 +26,7 @@ class RequestGuardMiddleware:
         self.max_body_bytes = max_body_bytes
 
     async def _refuse(self, send: Send, status: int, code: str, message: str) -> None:
-        body = _error_bytes(code, message)
+        body = dumps(error_content(code, message))
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
