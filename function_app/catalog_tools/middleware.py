@@ -63,7 +63,8 @@ class RequestGuardMiddleware:
 
         try:
             length = dict(scope.get("headers", ())).get(b"content-length")
-            if length is not None and length.isdigit() and int(length) > limit:
+            # Compared as text first: int() of thousands of digits raises (the int-string limit).
+            if length is not None and length.isdigit() and (len(length) > 18 or int(length) > limit):
                 await self._refuse(send_wrapper, 413, "body_too_large", too_large)
             else:
                 try:
