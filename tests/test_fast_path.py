@@ -57,6 +57,25 @@ CASES = [
      "application/json"),
     (SCORE, b"{", "application/json"),
     (SCORE, b"{}", "application/xml"),
+    # Hostile JSON: the body refused with the same 400, the arguments answered with the same error output.
+    (TOOL, b'{"query": ' + b"[" * 5000 + b"]" * 5000 + b"}", "application/json"),
+    (TOOL, b'{"query": "x", "top_k": ' + b"9" * 5000 + b"}", "application/json"),
+    (TOOL, b'{"query": "x", "query": "y"}', "application/json"),
+    (TOOL, b'{"query": "\\udbff"}', "application/json"),
+    (TOOL, b'{"query": "\xed\xa0\x80"}', "application/json"),
+    (TOOL, _wrapper('{"query": ' + "[" * 5000 + "]" * 5000 + "}"), "application/json"),
+    (TOOL, _wrapper('{"query": "x", "top_k": ' + "9" * 5000 + "}"), "application/json"),
+    (TOOL, _wrapper('{"query": "x", "max_price": -Infinity}'), "application/json"),
+    (TOOL, _wrapper('{"query": "x", "max_price": 1e999}'), "application/json"),
+    (TOOL, _wrapper('{"query": "\\ud800"}'), "application/json"),
+    (TOOL, _wrapper('{"query": "x", "query": "y"}'), "application/json"),
+    (SCORE, json.dumps({"sample": SAMPLE, "item": ROW}).encode()[:-1] + b', "x": ' + b"{" * 70 + b"}" * 70 + b"}",
+     "application/json"),
+    (SCORE, b'{"sample": {"output_text": NaN}, "item": {"reference_answer": "A-1"}}', "application/json"),
+    (SCORE + "?explain=true", b'{"sample": {"output_text": "\\ud800"}, "item": {"reference_answer": "A-1"}}',
+     "application/json"),
+    (SCORE, b'{"sample": {}, "item": {"reference_answer": "A-1"}, "trace_id": "' + b"t" * 300 + b'"}',
+     "application/json"),
 ]
 
 

@@ -16,6 +16,7 @@ from .config import MAX_BODY_BYTES, Settings, load_settings
 from .credentials import CredentialFactory, azure_identity_credential
 from .errors import ApiError, api_error_handler, http_error_handler, validation_error_handler
 from .fast_path import FastPathMiddleware
+from .jsonfast import JsonResponse
 from .middleware import RequestGuardMiddleware
 from .routes import grader, health, tool, traces
 from .security import EndpointAuth, endpoint_auth
@@ -97,7 +98,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     _log_start_up(auth, choice)
     docs = settings.docs_enabled
     app = FastAPI(title="RFT catalog tool and grader", version=__version__, description=DESCRIPTION,
-                  lifespan=_lifespan, docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
+                  lifespan=_lifespan, default_response_class=JsonResponse,
+                  docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
                   openapi_url="/openapi.json" if docs else None)
     app.state.settings = settings
     app.state.auth = auth

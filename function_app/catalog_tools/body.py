@@ -1,8 +1,8 @@
-"""Reading a JSON object body with clear 4xx errors (415 wrong content type, 400 not JSON / not an object)."""
+"""Reading a JSON object body with clear 4xx errors (415 wrong content type; 400 not JSON, not an object, or JSON
+`jsonfast.loads` refuses: too deep, a number too large, NaN, invalid UTF-8, a lone surrogate, a duplicate key)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import Request
@@ -33,8 +33,9 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise ApiError(400, "empty_body", "the request body is empty; send a JSON object")
     try:
         body = jsonfast.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, "invalid_json", f"the request body is not valid JSON: {exc}") from exc
+    except jsonfast.JsonError as exc:
+        problem = "is not valid JSON" if exc.code == "invalid_json" else "is refused"
+        raise ApiError(400, exc.code, f"the request body {problem}: {exc.message}") from exc
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", f"the request body must be a JSON object, not {type(body).__name__}")
     return body

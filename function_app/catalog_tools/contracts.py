@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+MAX_ID_CHARS = 256  # id, call_id and trace_id: the service's are far shorter
+
 
 class FunctionCall(BaseModel):
     """The service's tool-call wrapper. Extra fields are allowed and ignored."""
@@ -17,11 +19,11 @@ class FunctionCall(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: str = "function_call"
-    id: str | None = Field(default=None, max_length=256)
-    call_id: str | None = Field(default=None, max_length=256)
+    id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
+    call_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     name: str = "search_catalog"
     arguments: str | dict[str, Any] = "{}"
-    trace_id: str | None = Field(default=None, max_length=256)
+    trace_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     item: Any = None
 
 

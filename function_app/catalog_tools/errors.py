@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .jsonfast import JsonResponse
 
 
 class ApiError(Exception):
@@ -17,27 +18,32 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.details, self.headers = status, code, message, details, headers
 
 
-def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
+def error_content(code: str, message: str, details: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The one error body of the app (the handlers below and the middleware's own refusals)."""
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+    return {"error": body}
 
 
-async def api_error_handler(_: Request, exc: Exception) -> JSONResponse:
+def error_response(status: int, code: str, message: str, details: list[dict[str, Any]] | None = None,
+                   headers: dict[str, str] | None = None) -> JsonResponse:
+    return JsonResponse(error_content(code, message, details), status_code=status, headers=headers)
+
+
+async def api_error_handler(_: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, ApiError)
     return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
 
-async def http_error_handler(_: Request, exc: Exception) -> JSONResponse:
+async def http_error_handler(_: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, StarletteHTTPException)
     codes = {404: "not_found", 405: "method_not_allowed"}
     return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail),
                           headers=getattr(exc, "headers", None))
 
 
-async def validation_error_handler(_: Request, exc: Exception) -> JSONResponse:
+async def validation_error_handler(_: Request, exc: Exception) -> JsonResponse:
     assert isinstance(exc, RequestValidationError)
     details = [{"field": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg", "")}
                for e in exc.errors()]

@@ -16,10 +16,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.datastructures import Headers, State
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .body import check_json_type, parse_json_object
+from .jsonfast import JsonResponse
 from .routes.grader import grade_request
 from .routes.tool import tool_call
 
@@ -39,7 +40,7 @@ async def _score(state: State, headers: Headers, raw: bytes, log_context: dict[s
     state.auth["score"].check(headers)
     check_json_type(headers.get("content-type", ""))
     body = parse_json_object(raw)
-    return JSONResponse(await grade_request(body, state.store, state.settings, False, log_context, state.telemetry))
+    return JsonResponse(await grade_request(body, state.store, state.settings, False, log_context, state.telemetry))
 
 
 HANDLERS: dict[str, Handler] = {"/tool/search_catalog": _tool, "/score": _score}

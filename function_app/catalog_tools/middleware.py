@@ -10,15 +10,14 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .errors import error_content
+from .jsonfast import dumps
+
 access_log = logging.getLogger("catalog_tools.requests")
 
 
 class BodyTooLarge(Exception):
     pass
-
-
-def _error_bytes(code: str, message: str) -> bytes:
-    return json.dumps({"error": {"code": code, "message": message}}).encode()
 
 
 class RequestGuardMiddleware:
@@ -29,7 +28,7 @@ class RequestGuardMiddleware:
         self.record_attributes = record_attributes
 
     async def _refuse(self, send: Send, status: int, code: str, message: str) -> None:
-        body = _error_bytes(code, message)
+        body = dumps(error_content(code, message))
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
@@ -66,7 +65,8 @@ class RequestGuardMiddleware:
 
         try:
             length = dict(scope.get("headers", ())).get(b"content-length")
-            if length is not None and length.isdigit() and int(length) > limit:
+            # Compared as text first: int() of thousands of digits raises (the int-string limit).
+            if length is not None and length.isdigit() and (len(length) > 18 or int(length) > limit):
                 await self._refuse(send_wrapper, 413, "body_too_large", too_large)
             else:
                 try:

@@ -102,8 +102,10 @@ def parse_arguments(raw: Any) -> SearchArguments | dict[str, Any]:
     if isinstance(raw, str):
         try:
             raw = jsonfast.loads(raw) if raw.strip() else {}
-        except json.JSONDecodeError as exc:
-            return error_output("invalid_arguments", f"arguments are not valid JSON: {exc.msg} at position {exc.pos}")
+        except jsonfast.JsonError as exc:
+            problem = "are not valid JSON" if exc.code == "invalid_json" else "are refused"
+            return error_output("invalid_arguments", f"arguments {problem}: {exc.message}",
+                                [{"field": "arguments", "problem": exc.code}])
     if not isinstance(raw, dict):
         return error_output("invalid_arguments", "arguments must be a JSON object")
     try:

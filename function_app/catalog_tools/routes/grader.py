@@ -6,14 +6,14 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
 
 from ..body import read_json_object
 from ..config import Settings
-from ..contracts import GRADER_EXAMPLE, ErrorResponse, GraderResponse, ScoreResponse
+from ..contracts import GRADER_EXAMPLE, MAX_ID_CHARS, ErrorResponse, GraderResponse, ScoreResponse
 from ..deps import ScoreAuth, SettingsDep, StoreDep
 from ..errors import ApiError
 from ..grading import Weights, grade, reference_of, tools_offered
+from ..jsonfast import JsonResponse
 from ..telemetry import OFF, Telemetry
 from ..traces import TraceStore, TraceStoreError
 
@@ -31,7 +31,8 @@ _REQUEST_DOC = {
                                     "description": "The dataset row as the service normalizes it",
                                     "properties": {"reference_answer": {"type": "string",
                                                                         "pattern": "\\S"}}},
-                           "trace_id": {"anyOf": [{"type": "string"}, {"type": "null"}]}}},
+                           "trace_id": {"anyOf": [{"type": "string", "maxLength": MAX_ID_CHARS},
+                                                     {"type": "null"}]}}},
             "examples": {"service": {"summary": "The shape the training service sends", "value": GRADER_EXAMPLE}},
         }},
     }
@@ -52,9 +53,9 @@ def _object(body: dict[str, Any], key: str) -> dict[str, Any]:
                         **{s: {"model": ErrorResponse} for s in (400, 401, 413, 415, 422, 503)}},
              response_model=None)
 async def score(request: Request, _: ScoreAuth, store: StoreDep, settings: SettingsDep,
-                explain: bool = False) -> JSONResponse:
+                explain: bool = False) -> JsonResponse:
     body = await read_json_object(request)
-    return JSONResponse(await grade_request(body, store, settings, explain, request.scope["rft.log"],
+    return JsonResponse(await grade_request(body, store, settings, explain, request.scope["rft.log"],
                                             request.app.state.telemetry))
 
 
@@ -66,6 +67,8 @@ async def grade_request(body: dict[str, Any], store: TraceStore, settings: Setti
     trace_id = body.get("trace_id")
     if trace_id is not None and not isinstance(trace_id, str):
         raise ApiError(422, "invalid_grader_request", "`trace_id` must be a string")
+    if trace_id is not None and len(trace_id) > MAX_ID_CHARS:  # the tool refuses such ids, so none was recorded
+        raise ApiError(422, "invalid_grader_request", f"`trace_id` is longer than {MAX_ID_CHARS} characters")
     log_context["trace_id"] = trace_id
     reference = reference_of(item)
     if reference is None:

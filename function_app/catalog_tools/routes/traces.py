@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from ..contracts import ErrorResponse
 from ..deps import StoreDep, ToolAuth
@@ -16,9 +16,13 @@ router = APIRouter(tags=["traces"])
 
 @router.get("/traces/{trace_id:path}", summary="Tool calls recorded for a rollout",
             responses={**{s: {"model": ErrorResponse} for s in (401, 503)},
-                       404: {"model": ErrorResponse, "description": "no route: a trace id with control characters "
-                             "(e.g. a newline) cannot be addressed in a URL path"}})
-async def get_trace(trace_id: str, _: ToolAuth, store: StoreDep) -> dict[str, Any]:
+                       404: {"model": ErrorResponse, "description": "an empty trace id, or one with control "
+                             "characters (e.g. a newline), cannot be addressed in a URL path"}})
+async def get_trace(trace_id: str, request: Request, _: ToolAuth, store: StoreDep) -> dict[str, Any]:
+    # The path pattern's "$" also matches before a final newline: "/traces/x%0A" must not answer for trace "x".
+    if not trace_id or not request.scope["path"].endswith("/traces/" + trace_id):
+        raise ApiError(404, "not_found", "no such trace path: GET /traces/{trace_id} with a trace id without "
+                       "control characters")
     try:
         calls = await store.calls(trace_id)
     except TraceStoreError as exc:
