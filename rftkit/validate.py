@@ -28,6 +28,8 @@ from catalog_tools.catalog import Catalog, load_products
 from catalog_tools.config import SHIPPED_CATALOG
 from catalog_tools.search_tool import TOOL_NAME, tool_definition
 
+from .reference_calls import reference_call_problems
+
 Role = Literal["train", "valid"]
 MAX_ROWS: dict[str, int] = {"train": 50_000, "valid": 1_000}  # service limits
 MIN_ROWS = 10  # the sample's minimum per file
@@ -219,6 +221,8 @@ class _Checker:
         messages = self.messages(path, line, row)
         tool_names = self.tools(path, line, row)
         self.reference(path, line, row)
+        for problem in reference_call_problems(row):  # the replay policy's trajectory, when the row has one
+            self.add(path, line, "error", "reference-calls", problem)
         self.identity(path, line, row, role, messages)
         if messages and tool_names:
             said = " ".join(m["content"] for m in messages if isinstance(m, dict) and isinstance(m.get("content"), str))
