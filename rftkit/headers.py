@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping
 # RFC 9110 token characters: what a header name may contain.
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _SEPARATOR = re.compile(r"[:=]")
+# `TOOL=Name: value`: what follows `TOOL=` is a curl-form header (a colon then a space).
+_BOUND = re.compile(r"^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+:\s")
 
 
 class HeaderError(ValueError):
@@ -39,12 +41,16 @@ def parse_headers(values: Iterable[str] | None) -> dict[str, str]:
 
 def split_tool_header(text: str, tool_names: Iterable[str]) -> tuple[str | None, str, str]:
     """(tool or None for every tool, name, value) of a `--tool-header` text."""
+    names = set(tool_names)
     tool, sep, rest = text.partition("=")
-    if sep and tool.strip() in set(tool_names):
+    if sep and tool.strip() in names:
         try:
             return (tool.strip(), *parse_header(rest))
         except HeaderError:
             pass  # e.g. `search_catalog=abc`: an old-form header whose name happens to be a tool name
+    elif sep and _BOUND.match(rest) and _TOKEN.match(tool.strip()):
+        raise HeaderError(f"header {text!r}: {tool.strip()!r} is not a tool of the job "
+                          f"({', '.join(sorted(names)) or 'none'}); bind a header as TOOL='Name: value'")
     return (None, *parse_header(text))
 
 

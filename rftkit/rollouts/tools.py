@@ -8,6 +8,7 @@ dispatches on the wrapper's `name`). `job_method` accepts what a user has at han
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -74,3 +75,13 @@ def row_functions(item: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         if isinstance(name, str) and name:
             functions[name] = dict(function)
     return functions
+
+
+def output_is_error(output: str) -> bool:
+    """Whether a tool's `output` reports an error: a JSON object with an `error` key (this app's error shape and
+    a common convention; a tool that words errors otherwise is not recognised)."""
+    try:
+        payload = json.loads(output)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(payload, dict) and "error" in payload
