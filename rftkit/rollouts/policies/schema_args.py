@@ -132,11 +132,21 @@ def _mutations(schema: dict[str, Any], good: dict[str, Any]) -> dict[str, list[A
     return found
 
 
+def standard(schema: Any) -> Any:
+    """The schema with OpenAPI's `nullable: true` spelled in JSON Schema (`anyOf` with `null`), for jsonschema."""
+    if isinstance(schema, list):
+        return [standard(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    plain = {k: standard(v) for k, v in schema.items() if k != "nullable"}
+    return {"anyOf": [plain, {"type": "null"}]} if schema.get("nullable") is True else plain
+
+
 def arguments(schema: Any, rng: random.Random, invalid: bool) -> tuple[str, str]:
     """(arguments JSON string, case): case is `valid`, an `INVALID_KINDS` entry, or `unverified` when no draw
     could be checked to be what was asked (e.g. a `pattern` the generator does not honour)."""
     schema = schema if isinstance(schema, dict) else {"type": "object", "properties": {}}
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(standard(schema))
     good: dict[str, Any] | None = None
     for _ in range(ATTEMPTS):
         candidate = valid_value(schema, rng)
