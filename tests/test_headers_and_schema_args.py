@@ -16,7 +16,7 @@ from rftkit.headers import HeaderError, parse_header, parse_headers, split_tool_
 from rftkit.jsonl import read_jsonl
 from rftkit.reference_calls import reference_call_problems
 from rftkit.rollouts.policies.schema_args import INVALID_KINDS, VALID, arguments, standard
-from rftkit.rollouts.tools import merge_tools
+from rftkit.rollouts.tools import job_method, job_tools, merge_tools
 from rftkit.validate import validate_files
 from tests.multi_tool_support import GET_PRODUCT
 
@@ -136,3 +136,20 @@ def test_validate_checks_reference_calls_against_the_rows_tools(tmp_path):
     assert "'query' is a required property" in found[2]  # the first problem jsonschema ranks best
     assert "is a string but not JSON" in found[3]
     assert "must be a non-empty list" in found[4]
+
+
+@pytest.mark.parametrize("shape", ["body", "method", "reinforcement"])
+def test_a_job_is_read_from_its_body_its_method_or_its_reinforcement_object(shape):
+    reinforcement = {"grader": {"type": "endpoint", "url": "https://x/score"}, "max_episode_steps": 4,
+                     "tools": [{"name": "search_catalog", "server_url": "https://x/tool/search_catalog"}]}
+    method = {"type": "reinforcement", "reinforcement": reinforcement}
+    given = {"body": {"model": "m", "method": method}, "method": method, "reinforcement": reinforcement}[shape]
+    assert job_method(given) == reinforcement
+    assert job_tools(job_method(given)) == reinforcement["tools"]
+
+
+def test_a_job_that_is_not_reinforcement_or_has_bad_tools_is_named():
+    with pytest.raises(ValueError, match="no method.reinforcement"):
+        job_method({"model": "m", "method": {"type": "supervised", "supervised": {}}}, "job.json")
+    with pytest.raises(ValueError, match=r"tools\[0\].server_url: is missing: the key is `server_url`"):
+        job_tools({"tools": [{"name": "t", "url": "https://x"}]}, "job.json")
