@@ -38,12 +38,6 @@ def arguments_text(call: Mapping[str, Any]) -> str:
     return arguments if isinstance(arguments, str) else json.dumps(arguments, separators=(",", ":"))
 
 
-def standard(schema: Any) -> Any:
-    from .rollouts.policies.schema_args import standard as openapi_nullable
-
-    return openapi_nullable(schema)
-
-
 def _schemas(row: Mapping[str, Any]) -> dict[str, Any]:
     from .rollouts.tools import row_functions
 
@@ -78,6 +72,8 @@ def reference_call_problems(row: Mapping[str, Any]) -> list[str]:
             continue
         schema = schemas[call["name"]]
         if isinstance(schema, dict):
+            from .rollouts.policies.schema_args import standard  # OpenAPI's `nullable` as JSON Schema
+
             validator = jsonschema.Draft202012Validator(standard(schema))
             error = jsonschema.exceptions.best_match(validator.iter_errors(arguments))
             if error is not None:

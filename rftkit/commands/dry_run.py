@@ -183,7 +183,8 @@ def findings(report: Any, args: argparse.Namespace) -> tuple[dict[str, Any], lis
     text: list[str] = []
     schema = _played_by(report, "schema")
     # Tool errors are what the schema policy provokes: its own findings judge them.
-    errored = [e for e in report.errored if e not in schema or any(err.stage != "tool" for err in e.errors)]
+    schema_ids = {id(e) for e in schema}
+    errored = [e for e in report.errored if id(e) not in schema_ids or any(err.stage != "tool" for err in e.errors)]
     code = 1 if errored else 0
     replayed = _played_by(report, "replay")
     if replayed:

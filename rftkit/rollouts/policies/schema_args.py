@@ -13,6 +13,7 @@ Why not hypothesis-jsonschema: it would make hypothesis (a test dependency) a ru
 from __future__ import annotations
 
 import json
+import math
 import random
 import string
 from typing import Any
@@ -48,8 +49,6 @@ def _number(schema: dict[str, Any], rng: random.Random, integer: bool) -> float 
     if "exclusiveMaximum" in schema and "maximum" not in schema:
         high = high - (1 if integer else 0.01)
     if integer:
-        import math
-
         return rng.randint(math.ceil(low), max(math.ceil(low), math.floor(high)))
     return round(rng.uniform(low, max(low, high)), 2)
 
