@@ -16,7 +16,7 @@ from rftkit.jsonl import read_jsonl
 from rftkit.rollouts import run_rollouts
 from rftkit.rollouts.policies import ReplayPolicy, SchemaPolicy, replay_findings, schema_findings
 from tests.multi_tool_support import GET_PRODUCT, product_app, two_tool_rows
-from tests.rollouts_support import Recorder, endpoint_grader, tool_entry
+from tests.rollouts_support import Recorder, endpoint_grader, misbehaving_app, tool_entry
 from tests.support import make_app, serve
 
 VALID_ROWS = read_jsonl(DATA_DIR / "valid_tool.jsonl")
@@ -157,6 +157,23 @@ def test_the_schema_policy_finds_no_5xx_and_times_every_tool(app_url, products):
     def calls(r):
         return sorted((e.row_id, c.name, c.arguments) for e in r.episodes for c in e.tool_calls)
     assert calls(again) == calls(report)  # the seed decides every call, whatever the concurrency
+
+
+def test_the_schema_policy_counts_5xx_per_tool_and_the_calls_retries_got_past():
+    rows = VALID_ROWS[:3]
+    policy = SchemaPolicy(seed=1, calls_per_rollout=2)
+
+    def findings(app, **options):
+        with serve(app) as url:
+            report = asyncio.run(run_rollouts(rows, tools=[tool_entry(url)], grader=job_a_grader(), policy=policy,
+                                              time_limit=60, retry_backoff=0.01, **options))
+        return schema_findings(report.episodes)
+
+    broken = findings(misbehaving_app(status=500), retries=0)
+    assert not broken["ok"] and broken["tools"]["search_catalog"]["http_5xx"] == 3  # each rollout's first call
+    flaky = findings(misbehaving_app(fail_first=2), retries=3)
+    assert flaky["ok"] and flaky["tools"]["search_catalog"]["retried"] >= 1
+    assert flaky["tools"]["search_catalog"]["http_5xx"] == 0
 
 
 def test_the_schema_policy_from_the_command_line_prints_per_tool_findings(app_url, tmp_path, capsys):

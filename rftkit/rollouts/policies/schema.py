@@ -71,7 +71,7 @@ class SchemaPolicy:
 def _tool_entry() -> dict[str, Any]:
     return {"calls": 0, "cases": Counter(), "status": Counter(), "http_5xx": 0, "timeouts": 0,
             "connection_errors": 0, "oversize": 0, "malformed": 0, "valid_refused": 0, "invalid_accepted": 0,
-            "invalid_non_2xx": 0, "latencies": []}
+            "invalid_non_2xx": 0, "retried": 0, "latencies": []}
 
 
 def schema_findings(episodes: list[Episode], output_budget: int = MAX_BODY_BYTES) -> dict[str, Any]:
@@ -87,6 +87,8 @@ def schema_findings(episodes: list[Episode], output_budget: int = MAX_BODY_BYTES
             t["status"][str(call.status_code) if call.status_code is not None else "none"] += 1
             if call.latency_ms is not None:
                 t["latencies"].append(call.latency_ms)
+            if call.attempts > 1:
+                t["retried"] += 1  # http_5xx and timeouts below count final outcomes only
             failure = _failure(call)
             if failure:
                 t[failure] += 1
@@ -145,6 +147,8 @@ def render_schema(findings: dict[str, Any]) -> str:
         if invalid:
             lines.append(f"    invalid arguments sent: {', '.join(f'{k} x{v}' for k, v in sorted(invalid.items()))}")
         lines.append(f"    status codes: {', '.join(f'{k} x{v}' for k, v in sorted(t['status'].items()))}")
+        if t["retried"]:
+            lines.append(f"    {t['retried']} calls needed retries (a 5xx or timeout first; see Errors above)")
         if t["valid_refused"]:
             lines.append(f"    {t['valid_refused']} calls with schema-valid arguments were answered with an error "
                          "(rules the schema does not state, e.g. allowed values or cross-field checks)")
