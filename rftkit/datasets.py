@@ -78,7 +78,8 @@ def _row(candidate: Candidate, row_id: str, tool: dict[str, Any]) -> dict[str, A
         "reference_answer": candidate.answer,
         "id": row_id,
         "metadata": {"task_type": candidate.task_type, "difficulty": candidate.difficulty,
-                     "variant": candidate.variant, "oracle": candidate.oracle},
+                     "variant": candidate.variant, "oracle": candidate.oracle,
+                     "reference_calls": orc.reference_calls(candidate.oracle)},
     }
 
 

@@ -215,14 +215,19 @@ def job_a_spec(*, training_file: str, validation_file: str | None, rows: RowsSou
                func_key: str | None = None, model: str = JOB_A_MODEL, grader: Mapping[str, Any] | None = None,
                suffix: str | None = "job-a", seed: int | None = DEFAULT_SEED,
                max_episode_steps: int = DEFAULT_MAX_EPISODE_STEPS,
-               hyperparameters: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Job A: the search tool + the multi grader (0.9 exact + 0.1 fuzzy) of `graders.presets.job_a_grader()`."""
+               hyperparameters: Mapping[str, Any] | None = None, tool_names: Iterable[str] = (TOOL_NAME,),
+               tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Job A: the app's tools + the multi grader (0.9 exact + 0.1 fuzzy) of `graders.presets.job_a_grader()`.
+
+    Tools: one entry per name in `tool_names`, each at `<tool_base_url>/tool/<name>`; or `tools`, the job's entries
+    as given (e.g. tools on other servers, or several names on one URL)."""
     if grader is None:
         from .graders.presets import job_a_grader
 
         grader = job_a_grader()
     return reinforcement_spec(model=model, training_file=training_file, validation_file=validation_file,
-                              grader=grader, tools=tool_entries(tool_base_url, func_key=func_key), rows=rows,
+                              grader=grader, tools=tools if tools is not None else tool_entries(
+                                  tool_base_url, func_key=func_key, names=tool_names), rows=rows,
                               suffix=suffix, seed=seed, max_episode_steps=max_episode_steps,
                               hyperparameters=hyperparameters)
 
@@ -231,12 +236,15 @@ def job_b_spec(*, training_file: str, validation_file: str | None, rows: RowsSou
                func_key: str | None = None, model: str = JOB_B_MODEL, grader_base_url: str | None = None,
                grader_name: str = "catalog_grader", rate_limit: int = 50, suffix: str | None = "job-b",
                seed: int | None = DEFAULT_SEED, max_episode_steps: int = DEFAULT_MAX_EPISODE_STEPS,
-               hyperparameters: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Job B: the search tool + the app's endpoint grader at `<grader_base_url or tool_base_url>/score`, no headers."""
+               hyperparameters: Mapping[str, Any] | None = None, tool_names: Iterable[str] = (TOOL_NAME,),
+               tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Job B: the app's tools (as in `job_a_spec`) + its endpoint grader at `<grader_base_url or tool_base_url>/score`,
+    no headers."""
     from .graders.presets import endpoint_grader
 
     grader = endpoint_grader(grader_url(grader_base_url or tool_base_url), name=grader_name, rate_limit=rate_limit)
     return reinforcement_spec(model=model, training_file=training_file, validation_file=validation_file,
-                              grader=grader, tools=tool_entries(tool_base_url, func_key=func_key), rows=rows,
+                              grader=grader, tools=tools if tools is not None else tool_entries(
+                                  tool_base_url, func_key=func_key, names=tool_names), rows=rows,
                               suffix=suffix, seed=seed, max_episode_steps=max_episode_steps,
                               hyperparameters=hyperparameters)

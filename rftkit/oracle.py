@@ -105,6 +105,17 @@ def _resolve_chain(oracle: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     return product
 
 
+def reference_calls(oracle: dict[str, Any], tool_name: str = "search_catalog") -> list[dict[str, Any]]:
+    """The tool calls that resolve an oracle, in order (a row's `metadata.reference_calls`, for the replay policy):
+    one per search; a chain's second search already carries the filters derived from its anchor."""
+    kind = oracle["kind"]
+    searches = ([oracle] if kind == "search" else oracle["lookups"] if kind == "compare"
+                else [oracle["anchor"], oracle["then"]] if kind == "chain" else None)
+    if searches is None:
+        raise ValueError(f"unknown oracle kind {kind!r}")
+    return [{"name": tool_name, "arguments": tool_arguments(spec)} for spec in searches]
+
+
 def resolve(oracle: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     """The product (as the tool returns it) that an oracle of any kind singles out."""
     kind = oracle["kind"]

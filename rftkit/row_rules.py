@@ -59,6 +59,8 @@ RULES: dict[str, RowRule] = {rule.id: rule for rule in (
     RowRule("tool-not-mentioned", "warning", "dataset", "a message tells the model to call the tool"),
     RowRule("reference", "error", "dataset", "`reference_answer` is a non-empty string"),
     RowRule("unknown-sku", "error", "dataset", "`reference_answer` is a SKU of the catalog"),
+    RowRule("reference-calls", "error", "dataset", "`metadata.reference_calls` name the row's tools with arguments "
+            "that fit their schemas"),
     RowRule("duplicate-id", "error", "dataset", "row ids are unique across the files"),
     RowRule("train-valid-overlap", "error", "dataset", "no prompt is in both training and validation"),
     RowRule("too-few-rows", "error", "dataset", "at least 10 rows per file (the sample's advice)"),

@@ -26,6 +26,7 @@ from catalog_tools.catalog import Catalog, load_products
 from catalog_tools.config import SHIPPED_CATALOG
 from catalog_tools.search_tool import TOOL_NAME, tool_definition
 
+from .reference_calls import reference_call_problems
 from .row_rules import (
     MAX_ROWS,
     RULES,
@@ -204,6 +205,8 @@ class _Checker:
         messages = row["messages"] if isinstance(row.get("messages"), list) else []
         tool_names = self.tools(path, line, row)
         self.reference(path, line, row)
+        for problem in reference_call_problems(row):  # the replay policy's trajectory, when the row has one
+            self.add(path, line, "error", "reference-calls", problem)
         self.identity(path, line, row, role, messages)
         if messages and tool_names:
             said = " ".join(m["content"] for m in messages if isinstance(m, dict) and isinstance(m.get("content"), str))

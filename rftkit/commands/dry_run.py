@@ -11,11 +11,15 @@ from typing import Any
 from ..jsonl import read_jsonl
 
 
-def _header(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key.strip(), value
+def _header(text: str) -> str:
+    """Checked here for a clear argparse error; bound to tools later, once the job's tools are known."""
+    from ..headers import HeaderError, parse_header
+
+    try:
+        parse_header(text)
+    except HeaderError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,17 +27,27 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description=__doc__)
     p.add_argument("--data", type=Path, required=True, help="dataset JSONL (e.g. data/valid_tool.jsonl)")
     p.add_argument("--limit", type=int, help="only the first N rows")
-    p.add_argument("--tool-url", required=True, help="the job's tools[].server_url")
-    p.add_argument("--tool-name", default="search_catalog", help="the function name the URL serves")
-    p.add_argument("--tool-header", type=_header, action="append", default=[], metavar="K=V",
-                   help="a tools[].headers entry (repeatable), e.g. X-Functions-Key=...")
-    g = p.add_mutually_exclusive_group(required=True)
+    p.add_argument("--job", type=Path, metavar="FILE.json",
+                   help="rehearse exactly this job: a job body as passed to fine_tuning.jobs.create (or its "
+                        "`method`); its tools (with headers), grader and max_episode_steps are used unless "
+                        "overridden below")
+    p.add_argument("--tool", action="append", default=[], metavar="NAME=URL",
+                   help="a tools[] entry (repeatable; several names may share one URL); replaces the URL of a "
+                        "--job tool of that name")
+    p.add_argument("--tool-url", help="one tool's server_url (the same as --tool TOOL_NAME=URL)")
+    p.add_argument("--tool-name", default="search_catalog",
+                   help="the function --tool-url serves, and the scripted policy's tool (default: %(default)s)")
+    p.add_argument("--tool-header", type=_header, action="append", default=[], metavar="[TOOL=]'NAME: VALUE'",
+                   help="a tools[].headers entry (repeatable): for every tool, or for TOOL only, e.g. "
+                        "search_catalog='X-Functions-Key: abc'; the old form NAME=VALUE is still accepted")
+    g = p.add_mutually_exclusive_group()
     g.add_argument("--grader-url", help="an endpoint grader's url (POST /score)")
     g.add_argument("--grader", metavar="FILE.json|job-a",
                    help="a grader JSON file (a grader, or a job body holding one), or job-a for Job A's multi grader")
-    p.add_argument("--grader-header", type=_header, action="append", default=[], metavar="K=V",
-                   help="an endpoint grader header (repeatable)")
-    p.add_argument("--policy", choices=("scripted", "model"), help="default: model with --model, else scripted")
+    p.add_argument("--grader-header", type=_header, action="append", default=[], metavar="'NAME: VALUE'",
+                   help="an endpoint grader header (repeatable); the old form NAME=VALUE is still accepted")
+    p.add_argument("--policy", choices=("scripted", "model", "replay", "schema", "auto"),
+                   help="default: model with --model, else scripted (see docs/dry-run.md)")
     p.add_argument("--model", metavar="DEPLOYMENT", help="Azure OpenAI deployment for the model policy "
                    "(needs AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY, from the environment or .env)")
     p.add_argument("--reasoning-effort", choices=("low", "medium", "high"), help="model policy only")
@@ -43,10 +57,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-limit", type=float, default=300.0, metavar="S", help="total time bound, seconds")
     p.add_argument("--request-timeout", type=float, default=60.0, metavar="S", help="per HTTP request, seconds")
     p.add_argument("--retries", type=int, default=3, help="retries of a failed tool (5xx, timeout) or grader call")
-    p.add_argument("--max-episode-steps", type=int, default=10)
-    p.add_argument("--error-rate", type=float, default=0.0, metavar="R",
-                   help="scripted policy: share of rollouts that make a mistake (0-1)")
-    p.add_argument("--seed", type=int, default=0, help="scripted policy: seed of its mistakes")
+    p.add_argument("--max-episode-steps", type=int, help="default: the --job's, else 10")
+    p.add_argument("--error-rate", type=float, metavar="R",
+                   help="scripted policy: share of rollouts that make a mistake (default 0); schema policy: "
+                        "share of calls with invalid arguments (default 0.3)")
+    p.add_argument("--seed", type=int, default=0, help="scripted and schema policies: seed of their choices")
+    p.add_argument("--calls-per-rollout", type=int, default=3, metavar="N", help="schema policy: tool calls per "
+                   "rollout")
+    p.add_argument("--output-budget", type=int, default=1_048_576, metavar="BYTES",
+                   help="schema policy: report tool outputs larger than this")
     p.add_argument("--threshold", type=float, default=1.0, help="a rollout is solved when reward >= this")
     p.add_argument("--episodes", type=Path, metavar="FILE", help="write every rollout as one JSONL record")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -57,14 +76,42 @@ def load_rows(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
     return read_jsonl(path, limit)
 
 
-def load_grader(args: argparse.Namespace) -> dict[str, Any]:
+def load_job(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The `method.reinforcement` of `--job`, or None."""
+    from ..rollouts.tools import job_method
+
+    if args.job is None:
+        return None
+    try:
+        body = json.loads(args.job.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{args.job}: not JSON: {exc}") from exc
+    return job_method(body, str(args.job))
+
+
+def load_tools(args: argparse.Namespace, job: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The job's tools, with --tool / --tool-url added or replacing a URL, and --tool-header applied."""
+    from ..rollouts.tools import job_tools, merge_tools, parse_tool
+
+    base = job_tools(job, str(args.job)) if job else []
+    urls = [parse_tool(text) for text in args.tool]
+    if args.tool_url:
+        urls.append((args.tool_name, args.tool_url))
+    if not base and not urls:
+        raise ValueError("no tool to call: give --tool NAME=URL, --tool-url URL, or --job FILE.json with tools")
+    return merge_tools(base, urls, args.tool_header)
+
+
+def load_grader(args: argparse.Namespace, job: dict[str, Any] | None = None) -> dict[str, Any]:
+    from ..headers import parse_headers
+
     if args.grader_url:
         grader: dict[str, Any] = {"type": "endpoint", "name": "catalog_grader", "url": args.grader_url}
     elif args.grader == "job-a":
         from ..graders.presets import job_a_grader
 
         grader = dict(job_a_grader())
-    else:
+    elif args.grader:
         data = json.loads(Path(args.grader).read_text(encoding="utf-8"))
         if isinstance(data, dict) and "method" in data:  # a whole job body
             data = data["method"]["reinforcement"]["grader"]
@@ -73,16 +120,30 @@ def load_grader(args: argparse.Namespace) -> dict[str, Any]:
         if not isinstance(data, dict) or "type" not in data:
             raise ValueError(f"{args.grader}: no grader object (with a `type`) found")
         grader = data
+    elif job is not None and isinstance(job.get("grader"), dict):
+        grader = dict(job["grader"])
+    else:
+        raise ValueError("no grader: give --grader-url, --grader, or --job FILE.json with a grader")
     if args.grader_header:
-        grader["headers"] = {**(grader.get("headers") or {}), **dict(args.grader_header)}
+        grader["headers"] = {**(grader.get("headers") or {}), **parse_headers(args.grader_header)}
     return grader
 
 
-def make_policy(args: argparse.Namespace) -> Any:
+def make_policy(args: argparse.Namespace, tools: list[dict[str, Any]] | None = None) -> Any:
     from ..rollouts import ModelPolicy, ScriptedPolicy, azure_client
+    from ..rollouts.policies import AutoPolicy, ReplayPolicy, SchemaPolicy
 
-    if (args.policy or ("model" if args.model else "scripted")) == "scripted":
-        return ScriptedPolicy(error_rate=args.error_rate, seed=args.seed, tool_name=args.tool_name)
+    name = args.policy or ("model" if args.model else "scripted")
+    names = [t["name"] for t in tools] if tools is not None else None
+    if name in ("scripted", "auto"):
+        scripted = ScriptedPolicy(error_rate=args.error_rate or 0.0, seed=args.seed, tool_name=args.tool_name)
+        return scripted if name == "scripted" else AutoPolicy(scripted, tool_names=names, seed=args.seed)
+    if name == "replay":
+        return ReplayPolicy()
+    if name == "schema":
+        share = 0.3 if args.error_rate is None else args.error_rate
+        return SchemaPolicy(seed=args.seed, invalid_share=share, calls_per_rollout=args.calls_per_rollout,
+                            tool_names=names)
     if not args.model:
         raise ValueError("--policy model needs --model DEPLOYMENT")
     from ..settings import load_settings
@@ -95,22 +156,47 @@ def make_policy(args: argparse.Namespace) -> Any:
     return ModelPolicy(client, args.model, reasoning_effort=args.reasoning_effort)
 
 
-async def _dry_run(args: argparse.Namespace, rows: list[dict[str, Any]], grader: dict[str, Any]) -> Any:
+async def _dry_run(args: argparse.Namespace, rows: list[dict[str, Any]], grader: dict[str, Any],
+                   tools: list[dict[str, Any]], max_steps: int) -> Any:
     from ..rollouts import run_rollouts
 
-    policy = make_policy(args)
-    tool: dict[str, Any] = {"name": args.tool_name, "server_url": args.tool_url}
-    if args.tool_header:
-        tool["headers"] = dict(args.tool_header)
+    policy = make_policy(args, tools)
     try:
         return await run_rollouts(
-            rows, tools=[tool], grader=grader, policy=policy, samples_per_row=args.samples_per_row,
-            concurrency=args.concurrency, time_limit=args.time_limit, max_episode_steps=args.max_episode_steps,
+            rows, tools=tools, grader=grader, policy=policy, samples_per_row=args.samples_per_row,
+            concurrency=args.concurrency, time_limit=args.time_limit, max_episode_steps=max_steps,
             request_timeout=args.request_timeout, retries=args.retries, solved_threshold=args.threshold,
             explain=args.episodes is not None)
     finally:
         if hasattr(policy, "aclose"):
             await policy.aclose()
+
+
+def _played_by(report: Any, name: str) -> list[Any]:
+    return [e for e in report.episodes if e.policy == name or e.notes.get("policy") == name]
+
+
+def findings(report: Any, args: argparse.Namespace) -> tuple[dict[str, Any], list[str], int]:
+    """The replay / schema policies' own findings (JSON, text) and the run's exit code."""
+    from ..rollouts.policies import render_replay, render_schema, replay_findings, schema_findings
+
+    data: dict[str, Any] = {}
+    text: list[str] = []
+    schema = _played_by(report, "schema")
+    # Tool errors are what the schema policy provokes: its own findings judge them.
+    schema_ids = {id(e) for e in schema}
+    errored = [e for e in report.errored if id(e) not in schema_ids or any(err.stage != "tool" for err in e.errors)]
+    code = 1 if errored else 0
+    replayed = _played_by(report, "replay")
+    if replayed:
+        data["replay"] = replay_findings(replayed, args.threshold)
+        text.append(render_replay(data["replay"]))
+        code = max(code, 0 if data["replay"]["ok"] else 1)
+    if schema:
+        data["schema"] = schema_findings(schema, args.output_budget)
+        text.append(render_schema(data["schema"]))
+        code = max(code, 0 if data["schema"]["ok"] else 1)
+    return data, text, code
 
 
 def run(args: argparse.Namespace) -> int:
@@ -122,14 +208,21 @@ def run(args: argparse.Namespace) -> int:
         rows = load_rows(args.data, args.limit)
         if not rows:
             raise ValueError(f"{args.data}: no rows")
-        grader = load_grader(args)
-        report = asyncio.run(_dry_run(args, rows, grader))
+        job = load_job(args)
+        tools = load_tools(args, job)
+        grader = load_grader(args, job)
+        max_steps = args.max_episode_steps or (job or {}).get("max_episode_steps") or 10
+        report = asyncio.run(_dry_run(args, rows, grader, tools, max_steps))
     except (OSError, ValueError, KeyError, ImportError) as exc:
         print(f"dry-run: {exc}", file=sys.stderr)
         return 2
     if args.episodes:
         write_episodes(args.episodes, report.episodes)
-    print(json.dumps(report.to_dict(), indent=2) if args.json else report.render())
+    extra, text, code = findings(report, args)
+    if args.json:
+        print(json.dumps({**report.to_dict(), **extra}, indent=2))
+    else:
+        print("\n".join([report.render(), *text]))
     if args.episodes and not args.json:
         print(f"Episodes: {len(report.episodes)} written to {args.episodes}")
-    return report.exit_code
+    return code

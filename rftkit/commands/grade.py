@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description=__doc__)
     p.add_argument("--grader", required=True, help=GRADER_HELP)
     p.add_argument("--header", action="append", metavar="'NAME: VALUE'",
-                   help="a header for an endpoint grader (repeatable), e.g. 'x-functions-key: ...'")
+                   help="a header for an endpoint grader (repeatable), e.g. 'x-functions-key: ...' "
+                        "(NAME=VALUE is also accepted)")
     one = p.add_argument_group("one answer")
     one.add_argument("--answer", help="the model's final answer text")
     one.add_argument("--reference", help="the row's reference_answer (builds the item {reference_answer: ...})")

@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description=__doc__)
     p.add_argument("--grader", required=True,
                    help="a grader JSON file, inline JSON, `job-a`, or an endpoint grader URL")
-    p.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="a header for an endpoint grader")
+    p.add_argument("--header", action="append", metavar="'NAME: VALUE'", help="a header for an endpoint grader "
+                   "(repeatable; NAME=VALUE is also accepted)")
     p.add_argument("--data", type=Path, default=DATA_DIR / "valid_tool.jsonl", help="dataset JSONL with "
                    "reference_answer (default: %(default)s)")
     p.add_argument("--catalog", type=Path, default=None, help="catalog JSONL for the SKUs (default: the shipped one)")
@@ -22,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="flag an attack earning more than this share of the correct answer's mean reward")
     p.add_argument("--limit", type=int, default=0, help="check only the first N rows (0: all)")
     p.add_argument("--tool-url", help="make one real tool call per rollout first (for graders that count them)")
-    p.add_argument("--tool-header", action="append", metavar="'NAME: VALUE'", help="a header for --tool-url")
+    p.add_argument("--tool-header", action="append", metavar="'NAME: VALUE'",
+                   help="a header for --tool-url (repeatable; NAME=VALUE is also accepted)")
     p.add_argument("--accept", action="append", default=[], metavar="ATTACK",
                    help="an attack whose flag is intended (e.g. lower_case for a case-insensitive grader); "
                         "shown, but not a failure (repeatable)")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..headers import parse_headers as parse_headers  # re-exported: one header parser for every command
 from .presets import endpoint_grader, job_a_grader
 
 
@@ -37,17 +38,6 @@ def unusable_grader_message(grader: dict[str, Any]) -> str | None:
 
     problems = validate_grader(grader)
     return "\n  ".join(["error: the grader cannot be used in an RFT job:", *problems]) if problems else None
-
-
-def parse_headers(values: list[str] | None) -> dict[str, str]:
-    """`["Name: value", ...]` -> `{"Name": "value"}`; ValueError on an entry without a colon."""
-    headers = {}
-    for value in values or []:
-        name, sep, content = value.partition(":")
-        if not sep or not name.strip():
-            raise ValueError(f"header {value!r} is not 'Name: value'")
-        headers[name.strip()] = content.strip()
-    return headers
 
 
 def _read(path: Path) -> str:

@@ -1,9 +1,11 @@
 """A created job's background run: the service's states, then a DRY RUN that trains nothing.
 
-Each step plays one rollout per validation row of its share (the scripted policy: search with the user's words,
-pick from the results) against the job's real tool `server_url`s — the service's wrapper, the job's headers, a
-fresh trace_id per rollout — and grades it with the job's grader (`rftkit.rollouts.run_rollouts`, the single
-implementation shared with the preflight). A step whose rollouts all fail ends the job `failed`, with the reason.
+Each step plays one rollout per validation row of its share against the job's real tool `server_url`s — the
+service's wrapper, the job's headers, a fresh trace_id per rollout — and grades it with the job's grader
+(`rftkit.rollouts.run_rollouts`, the single implementation shared with the preflight). Per row,
+`rftkit.rollouts.policies.AutoPolicy` picks the player: the row's reference trajectory, the catalog's scripted
+policy, or calls drawn from the tools' schemas; an event says which played how many rows. A step whose rollouts
+all fail ends the job `failed`, with the reason.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ from .state import Job, StandinState, StoredFile
 log = logging.getLogger("rftkit.standin")
 
 DRY_RUN_NOTICE = ("DRY RUN by the local stand-in: no model is trained and no weights change. Each step plays one "
-                  "rollout per validation row (a scripted policy: search with the user's words, pick from the "
-                  "results) against the job's tools, and grades it with the job's grader. The rewards show whether "
-                  "data, tools and grader work together, not what training would achieve.")
+                  "rollout per validation row (a scripted player, named in the next event) against the job's "
+                  "tools, and grades it with the job's grader. The rewards show whether data, tools and grader "
+                  "work together, not what training would achieve.")
 
 
 @functools.lru_cache(maxsize=1)
@@ -101,12 +103,15 @@ async def _hold_while_paused(job: Job) -> None:
 
 async def _play(job: Job, state: StandinState) -> None:
     from ..rollouts import ScriptedPolicy, run_rollouts
+    from ..rollouts.policies import AutoPolicy
 
     config = state.config
     body = job.reinforcement
     chunks = split(job.rows, config.steps)
-    policy = ScriptedPolicy(error_rate=config.policy_error_rate, seed=job.request.get("seed") or 0,
-                            catalog=_catalog())
+    seed = job.request.get("seed") or 0
+    policy = AutoPolicy(ScriptedPolicy(error_rate=config.policy_error_rate, seed=seed, catalog=_catalog()),
+                        tool_names=[t["name"] for t in body.get("tools") or []], seed=seed)
+    job.event(f"Rollouts are played by: {policy.describe(job.rows)}.")
     played: list[Any] = []
     metrics_rows = []
     for step, chunk in enumerate(chunks, 1):
