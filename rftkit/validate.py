@@ -385,6 +385,15 @@ def _tool_problem(tool: Any) -> str | None:
     return None
 
 
+def _is_supervised(path: Path) -> bool:
+    from .sft.checks import is_supervised_text
+
+    try:
+        return is_supervised_text(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def validate_files(paths: Iterable[str | Path], *, catalog: Catalog | Path | str | None = SHIPPED_CATALOG,
                    tool_names: Iterable[str] = (TOOL_NAME,), strict: bool = False,
                    roles: Mapping[str | Path, Role] | None = None) -> ValidationReport:
@@ -395,6 +404,16 @@ def validate_files(paths: Iterable[str | Path], *, catalog: Catalog | Path | str
     """
     checker = _Checker(_catalog_skus(catalog), set(tool_names))
     given = {str(k): v for k, v in (roles or {}).items()}
-    summaries = [checker.file(Path(p), given.get(str(p), role_for(p))) for p in paths]
+    summaries = []
+    for p in paths:
+        role = given.get(str(p), role_for(p))
+        if _is_supervised(Path(p)):  # a chat fine-tuning file: its own rules (rftkit.sft.checks)
+            from .sft.checks import validate_supervised
+
+            issues, summary = validate_supervised(Path(p), role)
+            checker.issues += issues
+            summaries.append(summary)
+        else:
+            summaries.append(checker.file(Path(p), role))
     checker.class_coverage(summaries)
     return ValidationReport(checker.issues, summaries, strict)
