@@ -18,6 +18,7 @@ from typing import Any
 
 from ..jsonl import read_jsonl
 from ..rollouts.episode import GRADED, Episode
+from .checks import MIN_EXAMPLES
 from .label import effective_reward, read_lines
 
 DEFAULT_MAX_TOOL_OUTPUT_CHARS = 12_000
@@ -39,6 +40,8 @@ class BuildReport:
             lines.append(f"  {self.trimmed_outputs} tool output(s) trimmed to the budget")
         lines += [f"wrote {n} row(s) to {path} (provenance: {path}.provenance.jsonl)" for path, n in
                   self.written.items()]
+        lines += [f"warning: {path} has {n} row(s); a supervised file needs at least {MIN_EXAMPLES}"
+                  for path, n in self.written.items() if n < MIN_EXAMPLES]
         return "\n".join(lines)
 
 

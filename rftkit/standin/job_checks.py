@@ -59,6 +59,10 @@ def check_create(body: Any, state: StandinState) -> tuple[StoredFile, StoredFile
     """Raise `ApiError` (400) for the first failing stage; return the (training, validation) files."""
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object.", code="invalid_value")
+    if isinstance(body.get("method"), dict) and body["method"].get("type") == "supervised":
+        from ..sft.standin import check_create as check_supervised
+
+        return check_supervised(body, state)
     _required(body)
     training, validation = _file(state, body, "training_file"), _file(state, body, "validation_file")
     problems = spec_problems(body, training.rows + validation.rows) + _metadata_problems(body.get("metadata"))

@@ -58,6 +58,12 @@ def check_jsonl(data: bytes) -> tuple[list[dict[str, Any]], str | None]:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return [], "The file is not UTF-8 text."
+    from ..sft.checks import is_supervised_text
+
+    if is_supervised_text(text):  # a chat fine-tuning file (assistant turns to learn): its own rules
+        from ..sft.standin import check_upload
+
+        return check_upload(text)
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
     lines = text.splitlines()
