@@ -30,8 +30,8 @@ def test_upload_wait_retrieve_content_and_list(client, files, tmp_path):
 @pytest.mark.parametrize("line, why", [
     ("not json", "line 1: not valid JSON"),
     ('{"messages": []}', "line 1: has no `messages` list"),
-    ('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x"}]}',
-     "the last message must have role 'user'"),
+    ('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x"}], '
+     '"reference_answer": "JKT-URB-009"}', "the last message must have role 'user'"),
     ('{"messages": [{"role": "system", "content": "s"}, {"role": "user", "content": "hi"}]}', "use 'developer'"),
     ('{"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function"}]}', "tools[0] must be"),
     ('[1, 2]', "is not a JSON object"),

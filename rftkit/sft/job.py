@@ -25,7 +25,13 @@ PARAM = "method.supervised.hyperparameters"
 
 
 def supervised_problems(spec: Mapping[str, Any]) -> list[Problem]:
-    """Every problem of a supervised job body."""
+    """Every problem of a supervised job body, the method's first."""
+    method = spec.get("method")
+    if isinstance(method, Mapping) and method.get("type") == "supervised":
+        stray = sorted(set(method) - {"type", "supervised"})
+        if stray:  # e.g. an RFT body whose type was changed: the service must not guess which was meant
+            return [Problem("method.type", f"is 'supervised' but the method carries {', '.join(map(repr, stray))}; "
+                                           "a supervised method has only `supervised: {hyperparameters}`")]
     problems: list[Problem] = []
     model = spec.get("model")
     if model not in SFT_TOOL_MODELS:
@@ -39,7 +45,6 @@ def supervised_problems(spec: Mapping[str, Any]) -> list[Problem]:
         problems.append(Problem("suffix", f"must be a string of at most {MAX_SUFFIX_CHARS} characters"))
     if spec.get("seed") is not None and (not isinstance(spec["seed"], int) or isinstance(spec["seed"], bool)):
         problems.append(Problem("seed", "must be an integer"))
-    method = spec.get("method")
     if not isinstance(method, Mapping) or method.get("type") != "supervised":
         return [*problems, Problem("method.type", 'must be "supervised"')]
     body = method.get("supervised")

@@ -9,7 +9,7 @@ import asyncio
 import json
 from typing import Any
 
-from .checks import MAX_TOKENS_PER_EXAMPLE, check_text, is_supervised_row, row_problems
+from .checks import MAX_TOKENS_PER_EXAMPLE, MIN_EXAMPLES, check_text, is_supervised_row, row_problems
 from .tokens import ENCODING, count_row
 
 MAX_REPORTED = 5
@@ -27,6 +27,7 @@ DRY_RUN_NOTICE = ("DRY RUN by the local stand-in: supervised fine-tuning trains 
 def check_upload(text: str) -> tuple[list[dict[str, Any]], str | None]:
     """A supervised file's upload check, as file status details (like the RFT check's)."""
     rows, problems = check_text(text)
+    problems = [p for p in problems if p.line is not None]  # the example count is checked when a job uses it
     if not problems:
         return rows, None
     shown = "; ".join(f"line {p.line}: {p.message}" if p.line else p.message for p in problems[:MAX_REPORTED])
@@ -51,6 +52,9 @@ def check_create(body: dict[str, Any], state: Any) -> tuple[Any, Any]:
             why = "; ".join(row_problems(first, count_tokens=False)) or "not a chat example"
             raise ApiError(400, f"invalid {param}: {stored.id} is not a chat fine-tuning file: line 1: {why}",
                            param=param, code="invalid_file")
+        if len(stored.rows) < MIN_EXAMPLES:
+            raise ApiError(400, f"invalid {param}: {stored.id} has {len(stored.rows)} examples; a supervised job "
+                                f"needs at least {MIN_EXAMPLES}.", param=param, code="invalid_file")
         files.append(stored)
     return files[0], files[1]
 
