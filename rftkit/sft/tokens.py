@@ -23,8 +23,18 @@ def _encoding() -> Any:
     return bpe_openai.get_encoding(ENCODING)
 
 
+CHUNK_CHARS = 100_000  # bpe-openai refuses an input of more than 200,000 tokens in one call
+
+
 def count_text(text: str) -> int:
-    return len(_encoding().encode(text)) if text else 0
+    """Tokens of `text`; a long text is counted in pieces cut at whitespace (a token or so off per cut)."""
+    total = 0
+    while len(text) > CHUNK_CHARS:
+        cut = max(text.rfind(" ", 0, CHUNK_CHARS), text.rfind("\n", 0, CHUNK_CHARS))
+        cut = cut if cut > 0 else CHUNK_CHARS
+        total += len(_encoding().encode(text[:cut]))
+        text = text[cut:]
+    return total + (len(_encoding().encode(text)) if text else 0)
 
 
 def count_row(row: dict[str, Any]) -> int:
