@@ -21,6 +21,8 @@ from . import FUNCTION_APP_DIR, REPO_ROOT
 from .settings import load_settings
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "rft-tool-call.ipynb"
+# Run after the RFT notebook, against the same app and stand-in: episodes -> labels -> a supervised job.
+AFTER = (REPO_ROOT / "notebooks" / "episodes-to-sft.ipynb",)
 READY_PREFIX = "rftkit standin ready: "
 
 
@@ -89,21 +91,22 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait(10)
 
 
-def execute_notebook(output_dir: Path, env: dict[str, str], cell_timeout: float) -> tuple[Any, str | None]:
+def execute_notebook(output_dir: Path, env: dict[str, str], cell_timeout: float,
+                     path: Path = NOTEBOOK) -> tuple[Any, str | None]:
     """Run the notebook in a kernel from this venv; return the executed notebook and the error, if any."""
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(notebook, timeout=int(cell_timeout), kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOK.parent)}})
+                            resources={"metadata": {"path": str(path.parent)}})
     error = None
     try:
         client.execute(env=env)
     except CellExecutionError as exc:
         error = str(exc).splitlines()[0] if str(exc) else "a cell failed"
-    nbformat.write(notebook, output_dir / NOTEBOOK.name)
+    nbformat.write(notebook, output_dir / path.name)
     return notebook, error
 
 
@@ -127,6 +130,10 @@ def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float
             print(f"function app: {app_url}\nAzure OpenAI v1 stand-in: {standin_url}/openai/v1/")
         print(f"executing {NOTEBOOK.relative_to(REPO_ROOT)} ...", flush=True)
         _, error = execute_notebook(output_dir, env, cell_timeout)
+        for path in AFTER if not error else ():
+            print(f"executing {path.relative_to(REPO_ROOT)} ...", flush=True)
+            _, error = execute_notebook(output_dir, env, cell_timeout, path)
+            print(f"executed notebook: {output_dir / path.name}" + (f" FAILED: {error}" if error else ""))
     finally:
         for proc in reversed(started):
             _stop(proc)

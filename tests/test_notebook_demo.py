@@ -88,3 +88,11 @@ def test_azure_mode_needs_a_public_tool_endpoint(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(rk.SettingsError, match="FUNC_APP_NAME"):
         rk.open_session(env_file)
+
+
+def test_the_sft_notebook_ran_after_the_rft_one(demo):
+    proc, out = demo
+    assert proc.stdout.index("rft-tool-call.ipynb ...") < proc.stdout.index("episodes-to-sft.ipynb ...")
+    notebook = nbformat.read(out / "episodes-to-sft.ipynb", as_version=4)
+    assert not [o for o in outputs(notebook) if o["output_type"] == "error"]
+    assert "supervised" in text_of(notebook) and (out / "sft" / "sft_train.jsonl").is_file()

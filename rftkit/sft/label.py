@@ -187,6 +187,12 @@ async def _grade(lines: list[EpisodeLine], grader: dict[str, Any], rows: dict[st
 def label_with_grader(path: Path, grader: dict[str, Any], *, rows: dict[str, dict[str, Any]] | None = None,
                       concurrency: int = 8, timeout: float = 60.0) -> LabelSummary:
     """Grade every episode that has no human label and write the labels; raise ValueError for a bad line."""
+    return asyncio.run(alabel_with_grader(path, grader, rows=rows, concurrency=concurrency, timeout=timeout))
+
+
+async def alabel_with_grader(path: Path, grader: dict[str, Any], *, rows: dict[str, dict[str, Any]] | None = None,
+                             concurrency: int = 8, timeout: float = 60.0) -> LabelSummary:
+    """`label_with_grader` inside a running event loop (a notebook)."""
     lines = read_lines(path)
     source = f"grader:{grader.get('name') or grader.get('type')}"
     summary = LabelSummary()
@@ -202,7 +208,7 @@ def label_with_grader(path: Path, grader: dict[str, Any], *, rows: dict[str, dic
             summary.ungraded += 1
         else:
             todo.append(line)
-    results = asyncio.run(_grade(todo, grader, rows or {}, concurrency, timeout))
+    results = await _grade(todo, grader, rows or {}, concurrency, timeout)
     for line, scratch in zip(todo, results, strict=True):
         if scratch.status != GRADED or scratch.reward is None:
             summary.errors.append(f"{path}:{line.number}: the grader failed: {_reason(scratch)}")
