@@ -160,3 +160,17 @@ def test_a_supervised_job_on_rft_rows_or_an_unsupported_model_is_refused(built, 
     with pytest.raises(openai.BadRequestError) as refused:
         client.fine_tuning.jobs.create(**{**spec, "training_file": sft_file.id, "model": "o4-mini-2025-04-16"})
     assert refused.value.body["param"] == "model"
+
+
+def test_a_reinforcement_job_on_a_supervised_file_is_refused(built, standin, app_url):
+    import openai
+
+    from rftkit.jobs import job_b_spec
+
+    _, train, _, _ = built
+    client = client_for(standin)
+    sft_file, rft_file = upload(client, train), upload(client, VALID)
+    body = job_b_spec(training_file=sft_file.id, validation_file=rft_file.id, rows=[VALID], tool_base_url=app_url)
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.fine_tuning.jobs.create(**body)
+    assert refused.value.body["param"] == "training_file" and "supervised (chat)" in refused.value.body["message"]

@@ -59,6 +59,17 @@ def check_create(body: dict[str, Any], state: Any) -> tuple[Any, Any]:
     return files[0], files[1]
 
 
+def refuse_for_reinforcement(files: tuple[Any, Any]) -> None:
+    """An RFT job on a chat fine-tuning file: the model would answer conversations that are already answered."""
+    from ..standin.errors import ApiError
+
+    for param, stored in zip(("training_file", "validation_file"), files, strict=True):
+        if stored.rows and is_supervised_row(stored.rows[0]):
+            raise ApiError(400, f"invalid {param}: {stored.id} is a supervised (chat) fine-tuning file: line 1 ends "
+                                "with the assistant's answer; reinforcement rows end with the user's request and "
+                                "carry what the grader needs.", param=param, code="invalid_file")
+
+
 def _epochs(body: dict[str, Any]) -> int:
     hyper = ((body["method"].get("supervised") or {}).get("hyperparameters") or {})
     value = hyper.get("n_epochs", "auto")

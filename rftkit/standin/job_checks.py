@@ -65,6 +65,9 @@ def check_create(body: Any, state: StandinState) -> tuple[StoredFile, StoredFile
         return check_supervised(body, state)
     _required(body)
     training, validation = _file(state, body, "training_file"), _file(state, body, "validation_file")
+    from ..sft.standin import refuse_for_reinforcement
+
+    refuse_for_reinforcement((training, validation))
     problems = spec_problems(body, training.rows + validation.rows) + _metadata_problems(body.get("metadata"))
     if problems:
         grader_first = problems[0].param.startswith("method.reinforcement.grader")
