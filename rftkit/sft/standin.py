@@ -78,6 +78,7 @@ def _epochs(body: dict[str, Any]) -> int:
 
 async def run_supervised(job: Any, state: Any) -> None:
     """Validating, queued, running, then the report; `job.trained_tokens` and `fine_tuned_model` are set."""
+    from ..standin.errors import ApiError
     from ..standin.ids import new_id
     from ..standin.state import StoredFile
 
@@ -112,8 +113,11 @@ async def run_supervised(job: Any, state: Any) -> None:
                   f"{job.trained_tokens:,}.", data=report)
         stored = StoredFile(new_id("file"), "sft_dry_run.json", "fine-tune-results",
                             (json.dumps(report, indent=2) + "\n").encode(), status="processed")
-        state.add_file(stored)
-        job.result_files.append(stored.id)
+        try:
+            state.add_file(stored)
+            job.result_files.append(stored.id)
+        except ApiError as exc:  # the stand-in's file quota: the job still ends, without its report file
+            job.event(f"No result file: {exc.message}", level="warn")
         model = f"{body['model']}.ft-{job.id.removeprefix('ftjob-')}"
         if body.get("suffix"):
             model += f"-{body['suffix']}"
