@@ -37,6 +37,8 @@ def broken(change) -> dict:
 def test_a_good_example_passes_and_is_recognised_as_supervised():
     assert row_problems(GOOD) == [] and is_supervised_row(GOOD)
     assert not is_supervised_row(make_row("r", "q", "JKT-URB-009"))  # an RFT row
+    history = {"messages": [*GOOD["messages"], {"role": "user", "content": "and a cheaper one?"}], "tools": TOOLS}
+    assert not is_supervised_row(history)  # RFT rows may carry earlier turns; they end with the user
 
 
 @pytest.mark.parametrize("change, expected", [

@@ -28,12 +28,13 @@ class SftProblem:
 
 
 def is_supervised_row(row: Any) -> bool:
-    """A chat fine-tuning example: it has assistant messages to learn from and no RFT `reference_answer`."""
+    """A chat fine-tuning example: no RFT `reference_answer`, and the conversation ends after the user's turn (an
+    assistant answer, or a tool reply when the answer is missing); an RFT row always ends with the user."""
     if not isinstance(row, dict) or "reference_answer" in row:
         return False
     messages = row.get("messages")
-    return isinstance(messages, list) and any(isinstance(m, dict) and m.get("role") == "assistant"
-                                              for m in messages)
+    return bool(isinstance(messages, list) and messages and isinstance(messages[-1], dict)
+                and messages[-1].get("role") in ("assistant", "tool"))
 
 
 def is_supervised_text(text: str) -> bool:
