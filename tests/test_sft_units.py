@@ -150,3 +150,28 @@ def test_a_supervised_model_name_is_a_valid_dry_run_model(tmp_path, monkeypatch,
     summary = json.loads(capsys.readouterr().out)["summary"]
     assert code == 0 and summary["policy"] == f"model:{name}" and summary["mean_reward"] == 1.0
     assert {r["body"]["model"] for r in fake.state.requests} == {name}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--episode-id", "r0:0", "--reward", "1.5", "--reason", "x"], "reward must be between 0 and 1"),
+    (["--episode-id", "r0:0", "--reward", "1"], "needs --episode-id, --reward and --reason"),
+    (["--episode-id", "r0:0", "--reward", "1", "--reason", "x", "--grader", "job-a"], "not both"),
+    (["--episode-id", "nope", "--reward", "1", "--reason", "x"], "no episode 'nope'"),
+    ([], "give --grader G"),
+])
+def test_label_refuses_bad_arguments_and_leaves_the_file_alone(files, capsys, argv, message):
+    episodes, _ = files
+    before = episodes.read_bytes()
+    assert main(["label", str(episodes), *argv]) == 2
+    assert message in capsys.readouterr().err and episodes.read_bytes() == before
+
+
+def test_labelling_keeps_every_other_key_of_a_line(files):
+    episodes, _ = files
+    original = [json.loads(line) for line in episodes.read_text().splitlines()]
+    original[0]["captured_by"] = "someone else's tool"
+    episodes.write_text("".join(json.dumps(line) + "\n" for line in original))
+    assert main(["label", str(episodes), "--grader", "job-a"]) == 0
+    labelled = [json.loads(line) for line in episodes.read_text().splitlines()]
+    assert [{k: v for k, v in line.items() if k != "label"} for line in labelled] == original
+    assert labelled[-1]["label"]["reason"].startswith("not graded: the episode is discarded")
