@@ -404,13 +404,13 @@ def validate_files(paths: Iterable[str | Path], *, catalog: Catalog | Path | str
     """
     checker = _Checker(_catalog_skus(catalog), set(tool_names))
     given = {str(k): v for k, v in (roles or {}).items()}
-    summaries = []
+    summaries, supervised_requests = [], {}
     for p in paths:
         role = given.get(str(p), role_for(p))
         if _is_supervised(Path(p)):  # a chat fine-tuning file: its own rules (rftkit.sft.checks)
             from .sft.checks import validate_supervised
 
-            issues, summary = validate_supervised(Path(p), role)
+            issues, summary = validate_supervised(Path(p), role, supervised_requests)
             checker.issues += issues
             summaries.append(summary)
         else:

@@ -175,3 +175,33 @@ def test_labelling_keeps_every_other_key_of_a_line(files):
     labelled = [json.loads(line) for line in episodes.read_text().splitlines()]
     assert [{k: v for k, v in line.items() if k != "label"} for line in labelled] == original
     assert labelled[-1]["label"]["reason"].startswith("not graded: the episode is discarded")
+
+
+def test_parallel_calls_of_one_turn_stay_in_one_assistant_message(tmp_path):
+    data = tmp_path / "rows.jsonl"
+    data.write_text("".join(json.dumps(make_row(f"r{i}", f"compare {i}", "JKT-URB-009")) + "\n" for i in range(10)))
+    episodes = []
+    for i in range(10):
+        e = episode(f"r{i}", 0, "JKT-URB-009")
+        e.tool_calls.append(ToolCallRecord(call_id=f"call_b{i}", id="fc", name="search_catalog",
+                                           arguments="{\"query\":\"y\"}", output="{}", turn=0))
+        e.tool_calls.append(ToolCallRecord(call_id=f"call_c{i}", id="fc", name="search_catalog",
+                                           arguments="{\"query\":\"z\"}", output="{}", turn=1))
+        episodes.append(e)
+    write_episodes(tmp_path / "e.jsonl", episodes)
+    build_sft(tmp_path / "e.jsonl", data, tmp_path / "t.jsonl")
+    row = json.loads((tmp_path / "t.jsonl").read_text().splitlines()[0])
+    assert [m["role"] for m in row["messages"]] == ["system", "user", "assistant", "tool", "tool", "assistant", "tool",
+                                                    "assistant"]
+    assert [c["id"] for c in row["messages"][2]["tool_calls"]] == ["call_r0_0", "call_b0"]
+    assert row_problems(row) == []
+
+
+def test_validate_finds_a_request_in_both_supervised_files(tmp_path, capsys):
+    rows = [broken(lambda r, i=i: r["messages"][1].update(content=f"SKU of product {i}?")) for i in range(10)]
+    train, valid = tmp_path / "sft_train.jsonl", tmp_path / "sft_valid.jsonl"
+    train.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    valid.write_text("".join(json.dumps(r) + "\n" for r in [*rows[3:], rows[0], rows[1], rows[2]][:10]))
+    assert main(["validate", str(train), str(valid)]) == 1
+    out = capsys.readouterr().out
+    assert f"{valid}:8: error: the same request is in training and validation (also at {train}:1)" in out

@@ -195,13 +195,32 @@ def check_file(path: Path) -> tuple[list[dict[str, Any]], list[SftProblem]]:
     return check_text(text)
 
 
-def validate_supervised(path: Path, role: str) -> tuple[list[Any], Any]:
-    """For `rftkit.validate`: the file's issues and summary in its own types."""
+def _request(row: dict[str, Any]) -> str:
+    """The user's words of an example, normalised: the same request on both sides of a split leaks."""
+    return "\n".join(" ".join(m["content"].lower().split()) for m in row["messages"]
+                     if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str))
+
+
+def validate_supervised(path: Path, role: str, requests: dict[str, dict[str, str]] | None = None
+                        ) -> tuple[list[Any], Any]:
+    """For `rftkit.validate`: the file's issues and summary in its own types. `requests` (role -> request ->
+    location), shared across the files of one run, finds a request in both training and validation."""
     from ..validate import FileSummary, Issue
 
     rows, problems = check_file(path)
     shown = str(path)
     issues = [Issue(shown, p.line, "error", "supervised", p.message) for p in problems]
+    if requests is not None:
+        other = requests.setdefault("valid" if role == "train" else "train", {})
+        mine = requests.setdefault(role, {})
+        numbers = [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                   if line.strip() and n not in {p.line for p in problems}]
+        for number, row in zip(numbers, rows, strict=False):
+            request = _request(row)
+            if request in other:
+                issues.append(Issue(shown, number, "error", "train-valid-overlap",
+                                    f"the same request is in training and validation (also at {other[request]})"))
+            mine.setdefault(request, f"{shown}:{number}")
     summary = FileSummary(shown, role)  # type: ignore[arg-type]
     summary.rows = len(rows) + len({p.line for p in problems if p.line is not None})
     return issues, summary
