@@ -26,6 +26,8 @@ from . import FUNCTION_APP_DIR, REPO_ROOT
 from .settings import load_settings
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "rft-tool-call.ipynb"
+# Run after the RFT notebook, against the same app and stand-in: episodes -> labels -> a supervised job.
+AFTER = (REPO_ROOT / "notebooks" / "episodes-to-sft.ipynb",)
 READY_PREFIX = "rftkit standin ready: "
 SUBMIT_TAG = "submit"  # the notebook cell holding `SUBMIT = False`
 _SUBMIT_FALSE = re.compile(r"^SUBMIT = False\b", re.MULTILINE)
@@ -210,6 +212,11 @@ def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float
         print(f"executing {os.path.relpath(notebook, REPO_ROOT)} ...", flush=True)
         _, error = execute_notebook(output_dir, env, cell_timeout, notebook_path=notebook, submit=submit,
                                     show=lambda text: print(text, end="", flush=True))
+        # The supervised loop builds on the local app's episodes: it runs on the stand-in only, never billed.
+        for path in AFTER if not (error or settings.uses_azure) else ():
+            print(f"executing {os.path.relpath(path, REPO_ROOT)} ...", flush=True)
+            _, error = execute_notebook(output_dir, env, cell_timeout, notebook_path=path)
+            print(f"executed notebook: {output_dir / path.name}" + (f" FAILED: {error}" if error else ""))
     finally:
         for proc in reversed(started):
             _stop(proc)

@@ -50,6 +50,7 @@ RULES: dict[str, RowRule] = {rule.id: rule for rule in (
     RowRule("content", "error", "service", "content is a string or a list of text parts (null only beside "
                                            "an assistant's tool_calls)"),
     RowRule("last-not-user", "error", "service", "the last message has role `user`"),
+    RowRule("supervised-example", "error", "service", "a chat fine-tuning example is well formed (rftkit.sft.checks)"),
     RowRule("tools", "error", "service", "`tools`, when present, is a list of distinct function definitions"),
     RowRule("too-many-rows", "error", "service", "at most 50,000 training and 1,000 validation rows"),
     # -- advice for this project's tool-calling datasets (validate only) -----------------------------------------

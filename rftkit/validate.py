@@ -297,6 +297,15 @@ class _Checker:
                              f"no rows with {key} {value!r}, which {has} has")
 
 
+def _is_supervised(path: Path) -> bool:
+    from .sft.checks import is_supervised_text
+
+    try:
+        return is_supervised_text(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
 def validate_files(paths: Iterable[str | Path], *, catalog: Catalog | Path | str | None = SHIPPED_CATALOG,
                    tool_names: Iterable[str] = (TOOL_NAME,), strict: bool = False,
                    roles: Mapping[str | Path, Role] | None = None) -> ValidationReport:
@@ -308,6 +317,16 @@ def validate_files(paths: Iterable[str | Path], *, catalog: Catalog | Path | str
     name = f"the catalog {catalog}" if isinstance(catalog, (str, Path)) else "the catalog"
     checker = _Checker(_catalog_skus(catalog), set(tool_names), name)
     given = {str(k): v for k, v in (roles or {}).items()}
-    summaries = [checker.file(Path(p), given.get(str(p), role_for(p))) for p in paths]
+    summaries, supervised_requests = [], {}
+    for p in paths:
+        role = given.get(str(p), role_for(p))
+        if _is_supervised(Path(p)):  # a chat fine-tuning file: its own rules (rftkit.sft.checks)
+            from .sft.checks import validate_supervised
+
+            issues, summary = validate_supervised(Path(p), role, supervised_requests)
+            checker.issues += issues
+            summaries.append(summary)
+        else:
+            summaries.append(checker.file(Path(p), role))
     checker.class_coverage(summaries)
     return ValidationReport(checker.issues, summaries, strict)

@@ -139,3 +139,11 @@ def test_a_failing_cell_is_named_with_its_exception(tmp_path, capfd):
     assert "An error occurred while executing" not in printed.out + printed.err
     assert "without encryption" not in printed.out + printed.err
     assert (out / "failing.ipynb").is_file()
+
+
+def test_the_sft_notebook_ran_after_the_rft_one(demo):
+    proc, out = demo
+    assert proc.stdout.index("rft-tool-call.ipynb ...") < proc.stdout.index("episodes-to-sft.ipynb ...")
+    notebook = nbformat.read(out / "episodes-to-sft.ipynb", as_version=4)
+    assert not [o for o in outputs(notebook) if o["output_type"] == "error"]
+    assert "supervised" in text_of(notebook) and (out / "sft" / "sft_train.jsonl").is_file()

@@ -30,7 +30,8 @@ def test_upload_wait_retrieve_content_and_list(client, files, tmp_path):
 @pytest.mark.parametrize("line, why", [
     ("not json", "line 1: not valid JSON"),
     ('{"messages": []}', "line 1: `messages` is empty [messages]"),
-    ('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x"}]}',
+    ('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "x"}], '
+     '"reference_answer": "JKT-URB-009"}',
      "the last message must have role 'user'"),
     ('{"messages": [{"role": "developer", "content": "s"}, {"role": "system", "content": "s"}, '
      '{"role": "user", "content": "hi"}]}', "message 2 has role 'system' after the conversation started"),

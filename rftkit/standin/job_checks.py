@@ -66,9 +66,16 @@ def check_create(body: Any, state: StandinState) -> tuple[StoredFile, StoredFile
     """Raise `ApiError` (400) for the first failing stage; return the (training, validation) files."""
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object.", code="invalid_value")
+    if isinstance(body.get("method"), dict) and body["method"].get("type") == "supervised":
+        from ..sft.standin import check_create as check_supervised
+
+        return check_supervised(body, state)
     _required(body)
     _model(state, body["model"])
     training, validation = _file(state, body, "training_file"), _file(state, body, "validation_file")
+    from ..sft.standin import refuse_for_reinforcement
+
+    refuse_for_reinforcement((training, validation))
     problems = spec_problems(body, training.rows + validation.rows) + _metadata_problems(body.get("metadata"))
     if problems:
         grader_first = problems[0].param.startswith("method.reinforcement.grader")

@@ -43,6 +43,21 @@ class FileVerdict:
         return None
 
 
+def _supervised_verdict(data: bytes) -> FileVerdict | None:
+    """The verdict on a supervised (chat) file, or None when the file is not one."""
+    from ..sft.checks import is_supervised_text
+    from ..sft.standin import check_upload
+
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None  # the row rules name the bad line
+    if not is_supervised_text(text):
+        return None
+    rows, findings = check_upload(text)
+    return FileVerdict(rows=[] if findings else rows, findings=findings)
+
+
 def _listed(findings: list[Finding]) -> str:
     shown = "; ".join(f"line {f.line}: {f.message} [{f.rule}]" if f.line is not None else f"{f.message} [{f.rule}]"
                       for f in findings[:MAX_REPORTED])
@@ -51,6 +66,9 @@ def _listed(findings: list[Finding]) -> str:
 
 def check_jsonl(data: bytes) -> FileVerdict:
     """Every service-rule finding of the file, and its rows (none when any rule is broken as an error)."""
+    supervised = _supervised_verdict(data)
+    if supervised is not None:  # a chat fine-tuning file (assistant turns to learn): its own rules
+        return supervised
     verdict = FileVerdict()
     lines, verdict.findings = decode_lines(data)
     rows = []

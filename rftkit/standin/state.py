@@ -48,6 +48,7 @@ class Job:
     events: list[dict[str, Any]] = field(default_factory=list)
     checkpoints: list[dict[str, Any]] = field(default_factory=list)
     steps_done: int = 0
+    trained_tokens: int | None = None
     max_events: int = 1_000
     task: asyncio.Task[None] | None = None
     # Set while the job may run; cleared by pause. The dry run waits on it between steps.
@@ -83,14 +84,15 @@ class Job:
 
     def public(self) -> dict[str, Any]:
         body = self.request
-        hyper = self.reinforcement.get("hyperparameters") or {}
+        method = body["method"]
+        hyper = (method.get(method["type"]) or {}).get("hyperparameters") or {}
         return {
             "id": self.id, "object": "fine_tuning.job", "created_at": self.created_at, "error": self.error,
             "fine_tuned_model": self.fine_tuned_model, "finished_at": self.finished_at,
             "hyperparameters": {k: hyper.get(k, "auto") for k in ("batch_size", "learning_rate_multiplier",
                                                                    "n_epochs")},
             "model": body["model"], "organization_id": "org-local-standin", "result_files": self.result_files,
-            "seed": body.get("seed", 0), "status": self.status, "trained_tokens": None,
+            "seed": body.get("seed", 0), "status": self.status, "trained_tokens": self.trained_tokens,
             "training_file": body["training_file"], "validation_file": body.get("validation_file"),
             "estimated_finish": None, "integrations": [], "metadata": body.get("metadata"),
             "method": body["method"], "suffix": body.get("suffix"),

@@ -31,6 +31,11 @@ async def create_job(request: Request) -> dict[str, Any]:
     _, validation = check_create(body, state)
     job = state.add_job(Job(new_id("ftjob"), body, rows=list(validation.rows)))
     job.event(f"Created fine-tuning job: {job.id}")
+    if body["method"]["type"] == "supervised":
+        from ...sft.standin import run_supervised
+
+        job.task = state.spawn(run_supervised(job, state))
+        return job.public()
     if not is_known_model(body["model"]):  # only reached with allow_any_model (check_create refuses it otherwise)
         job.event(f"Model {body['model']!r} does not support reinforcement fine-tuning on Azure "
                   f"(supported: {', '.join(RFT_MODELS)}); the stand-in runs it because --allow-any-model is set.",

@@ -1,0 +1,79 @@
+"""Supervised fine-tuning job bodies for `client.fine_tuning.jobs.create(**spec)`, checked before sending.
+
+    method = {"type": "supervised", "supervised": {"hyperparameters": {n_epochs, batch_size, learning_rate_multiplier}}}
+
+Only models Azure fine-tunes with tool calling are accepted (`SFT_TOOL_MODELS`); a validation file is required
+here (the service makes it optional, but without one there is no held-out loss to watch). The same checks run in
+the stand-in, which answers a violation with a 400.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..job_rules import MAX_SUFFIX_CHARS, Problem, hyperparameter_problems
+from ..jobs import JobSpecError
+
+# Azure OpenAI models whose supervised fine-tuning takes tool calls (docs/service-contract.md
+# #supervised-fine-tuning-with-tools).
+SFT_TOOL_MODELS = ("gpt-4o-2024-08-06", "gpt-4o-mini-2024-07-18", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14",
+                   "gpt-4.1-nano-2025-04-14")
+SFT_DEFAULT_MODEL = "gpt-4.1-mini-2025-04-14"
+SUPERVISED_HYPERPARAMETERS = ("n_epochs", "batch_size", "learning_rate_multiplier")
+PARAM = "method.supervised.hyperparameters"
+
+
+def supervised_problems(spec: Mapping[str, Any]) -> list[Problem]:
+    """Every problem of a supervised job body, the method's first."""
+    method = spec.get("method")
+    if isinstance(method, Mapping) and method.get("type") == "supervised":
+        stray = sorted(set(method) - {"type", "supervised"})
+        if stray:  # e.g. an RFT body whose type was changed: the service must not guess which was meant
+            return [Problem("method.type", f"is 'supervised' but the method carries {', '.join(map(repr, stray))}; "
+                                           "a supervised method has only `supervised: {hyperparameters}`")]
+    problems: list[Problem] = []
+    model = spec.get("model")
+    if model not in SFT_TOOL_MODELS:
+        problems.append(Problem("model", f"{model!r} is not a model fine-tuned with tool calls; use one of "
+                                         f"{', '.join(SFT_TOOL_MODELS)}"))
+    for key in ("training_file", "validation_file"):
+        if not isinstance(spec.get(key), str) or not spec.get(key):
+            problems.append(Problem(key, "is required (an uploaded file id)"))
+    suffix = spec.get("suffix")
+    if suffix is not None and (not isinstance(suffix, str) or len(suffix) > MAX_SUFFIX_CHARS):
+        problems.append(Problem("suffix", f"must be a string of at most {MAX_SUFFIX_CHARS} characters"))
+    if spec.get("seed") is not None and (not isinstance(spec["seed"], int) or isinstance(spec["seed"], bool)):
+        problems.append(Problem("seed", "must be an integer"))
+    if not isinstance(method, Mapping) or method.get("type") != "supervised":
+        return [*problems, Problem("method.type", 'must be "supervised"')]
+    body = method.get("supervised")
+    if body is None:
+        return problems
+    if not isinstance(body, Mapping):
+        return [*problems, Problem("method.supervised", "must be an object {hyperparameters}")]
+    hyper = body.get("hyperparameters")
+    if hyper is not None and isinstance(hyper, Mapping):
+        problems += [Problem(f"{PARAM}.{name}", f"is not a supervised hyperparameter; known: "
+                                                f"{', '.join(SUPERVISED_HYPERPARAMETERS)}")
+                     for name in hyper if name not in SUPERVISED_HYPERPARAMETERS]
+        hyper = {k: v for k, v in hyper.items() if k in SUPERVISED_HYPERPARAMETERS}
+    problems += hyperparameter_problems(hyper, PARAM)
+    return problems
+
+
+def supervised_spec(*, training_file: str, validation_file: str, model: str = SFT_DEFAULT_MODEL,
+                    suffix: str | None = "sft", seed: int | None = 42,
+                    hyperparameters: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A checked supervised job body; `JobSpecError` lists every problem."""
+    spec: dict[str, Any] = {"model": model, "training_file": training_file, "validation_file": validation_file}
+    if suffix is not None:
+        spec["suffix"] = suffix
+    if seed is not None:
+        spec["seed"] = seed
+    spec["method"] = {"type": "supervised", "supervised": {"hyperparameters": {
+        "n_epochs": "auto", "batch_size": "auto", "learning_rate_multiplier": "auto", **(hyperparameters or {})}}}
+    problems = supervised_problems(spec)
+    if problems:
+        raise JobSpecError(problems)
+    return spec

@@ -1,0 +1,131 @@
+"""What `notebooks/episodes-to-sft.ipynb` calls: one short cell, one function here.
+
+The session is the job notebook's (`rftkit.notebook.open_session`): without Azure settings it serves the function
+app and the stand-in on loopback, and the supervised job is a dry run. The episodes come from the scripted policy
+(the notebook says so); `python -m rftkit dry-run --policy model --model <deployment> --episodes FILE` captures a
+real base model's instead, and the rest of the path is the same.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..notebook import VALID_FILE, NotebookSession
+
+SFT_MODEL_ENV = "SFT_MODEL"  # the base model to fine-tune (default: sft.job.SFT_DEFAULT_MODEL)
+SFT_DEPLOYMENT_ENV = "SFT_DEPLOYMENT"  # on Azure: the deployment of the fine-tuned model, for the retest
+
+
+def sft_dir(session: NotebookSession) -> Path:
+    path = session.output_dir / "sft"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def grader(session: NotebookSession) -> dict[str, Any]:
+    """The app's endpoint grader (`/score`): it rewards the right SKU and penalises skipping the tool."""
+    from ..graders.presets import endpoint_grader
+
+    return endpoint_grader(f"{session.tool_base_url}/score")
+
+
+async def capture(session: NotebookSession, name: str, policy: Any = None, *, samples_per_row: int = 2,
+                  error_rate: float = 0.3, seed: int = 0) -> tuple[Path, Any]:
+    """Play every row of the shipped validation data and write the episodes to `<out>/sft/<name>_episodes.jsonl`."""
+    from ..jobs import tool_entries
+    from ..jsonl import read_jsonl
+    from ..rollouts import ScriptedPolicy, run_rollouts, write_episodes
+
+    policy = policy or ScriptedPolicy(error_rate=error_rate, seed=seed)
+    report = await run_rollouts(read_jsonl(VALID_FILE), tools=tool_entries(session.tool_base_url,
+                                                                          func_key=session.settings.func_key),
+                                grader=grader(session), policy=policy, samples_per_row=samples_per_row,
+                                time_limit=300, explain=True)
+    path = sft_dir(session) / f"{name}_episodes.jsonl"
+    write_episodes(path, report.episodes)
+    return path, report
+
+
+async def label(session: NotebookSession, episodes: Path) -> str:
+    """Label every episode with the endpoint grader (a person's labels are kept)."""
+    from ..jsonl import read_jsonl
+    from .label import alabel_with_grader
+
+    rows = {str(r["id"]): r for r in read_jsonl(VALID_FILE)}
+    return (await alabel_with_grader(episodes, grader(session), rows=rows)).render()
+
+
+def labels_table(episodes: Path, limit: int = 6) -> str:
+    from ..graders.tables import markdown_table
+    from .label import read_lines
+
+    lines = [line for line in read_lines(episodes) if isinstance(line.data.get("label"), dict)]
+    picked = sorted(lines, key=lambda line: line.data["label"]["reward"])[:limit // 2] + lines[-(limit // 2):]
+    return markdown_table(["line", "row", "answer", "reward", "source", "reason"], [
+        [str(line.number), line.episode.row_id, line.episode.final_answer[:24], f"{line.data['label']['reward']:g}",
+         line.data["label"]["source"], line.data["label"]["reason"][:70]] for line in picked])
+
+
+def build(session: NotebookSession, episodes: Path, min_reward: float = 0.7, seed: int = 0) -> tuple[Path, Path, str]:
+    from .build import build_sft
+
+    out = sft_dir(session)
+    train, valid = out / "sft_train.jsonl", out / "sft_valid.jsonl"
+    report = build_sft(episodes, VALID_FILE, train, min_reward=min_reward, valid_out=valid, valid_share=0.3,
+                       seed=seed)
+    return train, valid, report.render()
+
+
+def info(*paths: Path, epochs: int = 3) -> str:
+    from .info import dataset_info, render
+
+    return "\n".join(render(dataset_info(path, epochs)) for path in paths)
+
+
+def validate(train: Path, valid: Path) -> str:
+    """`validate` on the supervised files; raise if there is an error (nothing is uploaded then)."""
+    from ..validate import validate_files
+
+    report = validate_files([train, valid])
+    if not report.ok:
+        raise ValueError("the supervised files have errors:\n" + report.render())
+    return report.render()
+
+
+def job_spec(session: NotebookSession, train_id: str, valid_id: str, n_epochs: int | str = 3) -> dict[str, Any]:
+    from .job import SFT_DEFAULT_MODEL, supervised_spec
+
+    return supervised_spec(training_file=train_id, validation_file=valid_id,
+                           model=os.environ.get(SFT_MODEL_ENV) or SFT_DEFAULT_MODEL,
+                           hyperparameters={"n_epochs": n_epochs})
+
+
+async def retest(session: NotebookSession, job: Any) -> tuple[Path | None, str]:
+    """Play the same rows again as the fine-tuned model, and say plainly what was played."""
+    if session.local:
+        path, _ = await capture(session, "tuned")
+        return path, (f"The stand-in trained nothing ({job.fine_tuned_model} is a name only), so this retest plays "
+                      "the SAME scripted policy again, with the same seed: identical rows are what a fine-tune that "
+                      "changed nothing looks like. On Azure this cell plays your fine-tuned deployment.")
+    deployment = os.environ.get(SFT_DEPLOYMENT_ENV)
+    if not deployment:
+        return None, (f"Deploy {job.fine_tuned_model} in Azure AI Foundry, set {SFT_DEPLOYMENT_ENV} to the "
+                      "deployment name and re-run this cell.")
+    from ..rollouts import ModelPolicy, azure_client
+
+    settings = session.settings
+    assert settings.azure_openai_endpoint and settings.azure_openai_api_key
+    policy = ModelPolicy(azure_client(settings.azure_openai_endpoint, settings.azure_openai_api_key), deployment)
+    try:
+        path, _ = await capture(session, "tuned", policy, samples_per_row=1)
+    finally:
+        await policy.aclose()
+    return path, f"Retested the fine-tuned deployment {deployment} on the same rows."
+
+
+def compare(base: Path, tuned: Path) -> str:
+    from ..rollouts import compare_files
+
+    return compare_files(base, tuned).render(5)
