@@ -37,7 +37,9 @@ CASES: dict[str, bytes] = {
     "assistant tool call then user": json.dumps({"messages": [DEV, USER, {"role": "assistant", "content": None,
         "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "search_catalog", "arguments": "{}"}}]},
         {"role": "tool", "tool_call_id": "c1", "content": "[]"}, USER]}).encode(),
-    "last not user": json.dumps({"messages": [DEV, USER, {"role": "assistant", "content": "x"}]}).encode(),
+    # With a reference answer it is an RFT row; without one, [.., user, assistant] is a valid chat (SFT) example.
+    "last not user": json.dumps({"messages": [DEV, USER, {"role": "assistant", "content": "x"}],
+                                 "reference_answer": "JKT-URB-009"}).encode(),
     "messages missing": b'{"tools": []}',
     "message not an object": json.dumps({"messages": ["hi", USER]}).encode(),
     "tools malformed": line(tools=[{"type": "function"}]).encode(),
