@@ -205,6 +205,7 @@ def test_pause_stops_the_steps_and_resume_passes_through_pending(slow_b):
     assert late.value.code == "invalid_job_state"
 
 
+@pytest.mark.slow
 def test_gpt5_jobs_refuse_pause_and_resume(slow):
     client, spec = slow  # Job A: gpt-5-2025-08-07
     job = client.fine_tuning.jobs.create(**spec)
