@@ -19,6 +19,8 @@ import pytest
 from tests.support import free_port
 
 REPO = Path(__file__).resolve().parent.parent
+# Marks for a test case that needs Azurite (a test that takes the `azurite` fixture carries them itself).
+AZURITE_MARKS = [pytest.mark.slow, pytest.mark.integration]
 ACCOUNT = "devstoreaccount1"
 # Azurite's well-known development account key (public, documented by Microsoft; not a secret).
 ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="

@@ -4,7 +4,17 @@ import pytest
 from fastapi.testclient import TestClient
 
 from catalog_tools.catalog import Catalog
+from tests.azurite import AZURITE_MARKS
 from tests.support import make_app, shipped_catalog
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that takes the `azurite` fixture is slow and integration even if it forgot to say so."""
+    for item in items:
+        if "azurite" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("integration"):
+            for mark in AZURITE_MARKS:
+                item.add_marker(mark)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SECTIONS = ("burst", "search", "startup", "dry_run", "memory")
+SECTIONS = ("burst", "search", "startup", "dry_run", "memory")  # --quick leaves out table_store (Azurite)
+IMPORT_TARGET = "import time vs minimal FastAPI-in-AsgiFunctionApp"
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
 @pytest.mark.timeout(240)
@@ -31,15 +34,35 @@ def test_quick_benchmark_writes_results_that_parse(tmp_path: Path):
     assert results["meta"]["machine"]["nproc"] >= 1 and results["meta"]["machine"]["python"]
     for section in SECTIONS:
         assert section in results and "error" not in results[section], section
+    assert "table_store" not in results
 
-    tool = results["burst"]["endpoints"]["/tool/search_catalog"]["levels"][0]
-    assert tool["app"]["requests"] > 0 and tool["baseline"]["requests"] > 0 and tool["rps_ratio"] > 0
-    assert tool["app"]["errors"] == 0, tool
+    # Every burst level: both servers answered, without errors, and the ratio is this run's app over this run's
+    # bare baseline (not a figure carried over from elsewhere).
+    endpoints = results["burst"]["endpoints"]
+    assert set(endpoints) == {"/tool/search_catalog", "/score"}
+    for path, endpoint in endpoints.items():
+        assert [level["connections"] for level in endpoint["levels"]] == [50], path
+        for level in endpoint["levels"]:
+            app, baseline = level["app"], level["baseline"]
+            assert app["requests"] > 0 and baseline["requests"] > 0 and app["errors"] == 0, (path, level)
+            assert app["requests_per_s"] > 0 and baseline["requests_per_s"] > 0 and app["p99_ms"] > 0
+            assert level["rps_ratio"] == pytest.approx(app["requests_per_s"] / baseline["requests_per_s"], abs=1e-3)
     assert results["search"]["sizes"][0]["scan"]["filter_only_totals_agree"] is True
-    assert results["startup"]["import_ms"]["app"] > 0
+    imports = results["startup"]["import_ms"]
+    assert imports["app"] > 0 and imports["minimal"] > 0 and imports["ratio"] > 0
     assert all(level["app"]["rollouts"] > 0 for level in results["dry_run"]["levels"])
     assert results["memory"]["app"]["requests"] > 0
-    assert {t["met"] for t in results["targets"]} <= {True, False, None}
+
+    # Targets: a verdict only where this run measured the figure. --quick measures the import ratio and the error
+    # count (no 1,024-connection level, so "zero errors" has no verdict); the 256-connection and 100k-product
+    # targets say "not measured" rather than passing.
+    targets = {t["target"]: t for t in results["targets"]}
+    assert len(targets) == len(results["targets"]) == 7
+    imported = targets.pop(IMPORT_TARGET)
+    assert imported["measured"] == imports["ratio"] and imported["met"] is (imports["ratio"] <= 1.5)
+    errors = next(targets.pop(name) for name in list(targets) if name.startswith("zero errors"))
+    assert errors["measured"] == 0 and errors["met"] is None
+    assert all(t["measured"] is None and t["met"] is None for t in targets.values()), targets
 
     report = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     for heading in ("## Machine", "## Targets", "## 1. Burst", "## 2. Search at scale", "## 3. Start-up",

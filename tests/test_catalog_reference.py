@@ -55,7 +55,7 @@ def _answer(result) -> tuple:
     return [p.sku for p in result.items], result.total, result.match, result.terms, result.corrections, result.ignored
 
 
-@pytest.mark.parametrize("name", ["shipped", "odd_3k", "generated_20k"])
+@pytest.mark.parametrize("name", ["shipped", "odd_3k", pytest.param("generated_20k", marks=pytest.mark.slow)])
 def test_index_answers_exactly_like_fts5(name):
     if name == "shipped":
         products, count = shipped_catalog().products, 400

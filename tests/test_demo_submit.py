@@ -21,6 +21,8 @@ from rftkit.standin.server import BackgroundServer
 from tests.standin_support import FAST, Recorder
 from tests.support import make_app, serve
 
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
 REPO = Path(__file__).resolve().parent.parent
 CLEARED = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "TOOL_BASE_URL", "FUNC_APP_NAME", "FUNC_KEY",
            "STANDIN_URL", "RFTKIT_OUTPUT_DIR")
@@ -38,7 +40,7 @@ def run_demo(fake_azure, out: Path, *flags: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in CLEARED}
     env.update(AZURE_OPENAI_ENDPOINT=azure_url, AZURE_OPENAI_API_KEY="test-key", TOOL_BASE_URL=app_url)
     return subprocess.run([sys.executable, "-m", "rftkit", "demo", "--output-dir", str(out), *flags], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=300)
+                          env=env, capture_output=True, text=True, timeout=240)
 
 
 def posts(recorder: Recorder, path: str) -> int:

@@ -87,6 +87,8 @@ def _self_signed_certificate(directory: Path) -> tuple[Path, Path]:
 
 
 @pytest.mark.skipif(shutil.which("bash") is None or shutil.which("openssl") is None, reason="needs bash and openssl")
+@pytest.mark.slow
+@pytest.mark.integration
 def test_the_sequence_runs_as_written(tmp_path, azurite):
     repo = tmp_path / "repo"  # a copy: the sequence writes .env next to rftkit/
     for part in ("rftkit", "function_app"):

@@ -42,18 +42,21 @@ secured_schema = schemathesis.openapi.from_asgi(
 
 @open_schema.parametrize()
 @FUZZ
+@pytest.mark.slow
 def test_api_with_auth_off(case):
     case.call_and_validate(checks=CHECKS)
 
 
 @secured_schema.parametrize()
 @FUZZ
+@pytest.mark.slow
 def test_api_with_auth_on_and_the_key(case):
     case.call_and_validate(headers={"X-Functions-Key": KEY}, checks=CHECKS)
 
 
 @secured_schema.parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@pytest.mark.slow
 def test_api_with_auth_on_and_no_key(case):
     response = case.call(headers={"api-key": "wrong"})
     assert response.status_code < 500
@@ -74,6 +77,7 @@ samples = st.fixed_dictionaries({}, optional={
 @given(sample=samples, reference=st.text(min_size=1).filter(lambda s: s.strip()),
        calls=st.integers(min_value=0, max_value=10_000), offered=st.booleans())
 @settings(max_examples=300, deadline=None)
+@pytest.mark.slow
 def test_any_sample_scores_in_unit_interval(sample, reference, calls, offered):
     result = grade(sample, reference, calls, offered)
     assert 0.0 <= result.score <= 1.0 and not math.isnan(result.score)

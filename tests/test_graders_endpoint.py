@@ -156,6 +156,7 @@ def test_a_score_on_the_endpoints_own_scale_is_used_as_is(odd):
     assert not any(result["metadata"]["errors"][flag] for flag in ("other_error", "formula_parse_error"))
 
 
+@pytest.mark.slow
 def test_many_concurrent_async_gradings(app_url):
     grader = endpoint_grader(f"{app_url}/score")
     answers = ["JKT-URB-009", "The best match is JKT-URB-009.", "JKT-URB-008"] * 40

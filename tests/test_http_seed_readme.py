@@ -19,6 +19,8 @@ import pytest
 
 from tests.support import free_port
 
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
 REPO = Path(__file__).resolve().parent.parent
 
 

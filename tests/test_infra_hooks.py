@@ -73,6 +73,7 @@ def test_postprovision_refuses_to_run_without_the_outputs(tmp_path):
     assert not (tmp_path / ".env").exists()
 
 
+@pytest.mark.slow
 def test_postdeploy_smoke_tests_the_deployed_endpoints(tmp_path):
     app = make_app(tool_auth_disabled=False, tool_api_key=SecretStr(KEY), score_auth_disabled=True)
     with serve(app) as url:

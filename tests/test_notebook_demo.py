@@ -21,10 +21,11 @@ AZURE_VARS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "TOOL_BASE_URL", 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
+    """The demo in a subprocess (a Jupyter kernel, uvicorn): its tests are marked slow and integration."""
     out = tmp_path_factory.mktemp("demo")
     env = {k: v for k, v in os.environ.items() if k not in AZURE_VARS}
     proc = subprocess.run([sys.executable, "-m", "rftkit", "demo", "--output-dir", str(out)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=240)  # under the 300 s per test
     return proc, out
 
 
@@ -39,12 +40,16 @@ def text_of(notebook) -> str:
     return "\n".join(parts)
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_demo_exits_cleanly_and_says_where_its_outputs_are(demo):
     proc, out = demo
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Azure OpenAI v1 stand-in" in proc.stdout and str(out) in proc.stdout
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_demo_shows_the_plan_and_needs_no_submit_flag_on_the_standin(demo):
     proc, _ = demo
     assert proc.stdout.index("LOCAL STAND-IN: these jobs are free dry runs") < proc.stdout.index("summary (")
@@ -52,11 +57,15 @@ def test_demo_shows_the_plan_and_needs_no_submit_flag_on_the_standin(demo):
     assert "Nothing was submitted" not in proc.stdout
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_no_jupyter_tcp_warning(demo):
     proc, _ = demo
     assert "without encryption" not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_every_cell_ran_without_error(demo):
     _, out = demo
     notebook = nbformat.read(out / "rft-tool-call.ipynb", as_version=4)
@@ -65,6 +74,8 @@ def test_every_cell_ran_without_error(demo):
     assert not [o for o in outputs(notebook) if o["output_type"] == "error"]
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_outputs_show_both_jobs_their_terminal_status_and_the_reward_plot(demo):
     _, out = demo
     notebook = nbformat.read(out / "rft-tool-call.ipynb", as_version=4)
@@ -79,6 +90,8 @@ def test_outputs_show_both_jobs_their_terminal_status_and_the_reward_plot(demo):
     assert len(plots) == 1
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_every_standin_job_line_says_dry_run_and_claims_no_train_reward(demo):
     proc, out = demo
     summary = json.loads((out / "summary.json").read_text())
@@ -93,6 +106,8 @@ def test_every_standin_job_line_says_dry_run_and_claims_no_train_reward(demo):
         assert "(stand-in dry run)" in line and "train" not in line.replace("no training rows", "")
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_preflight_ran_before_upload(demo):
     _, out = demo
     text = text_of(nbformat.read(out / "rft-tool-call.ipynb", as_version=4))
@@ -116,6 +131,8 @@ def test_azure_mode_needs_a_public_tool_endpoint(tmp_path, monkeypatch):
         rk.open_session(env_file)
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_a_failing_cell_is_named_with_its_exception(tmp_path, capfd):
     from rftkit.demo import execute_notebook, run_demo
 

@@ -132,6 +132,7 @@ def test_a_comparison_issues_its_two_calls_in_parallel_in_one_turn(served, polic
     assert episode.final_answer == "JKT-URB-009" and episode.steps == 2
 
 
+@pytest.mark.slow
 def test_200_rollouts_at_concurrency_100_all_complete(served, policy):
     app, recorder, url = served
     rows = [make_row(f"row-{i}", *REQUESTS[i % 3][1:]) for i in range(50)]
@@ -149,6 +150,7 @@ def test_200_rollouts_at_concurrency_100_all_complete(served, policy):
     assert recorder.peak > 1
 
 
+@pytest.mark.slow
 def test_the_worker_pool_is_bounded_by_concurrency(policy):
     tool = Recorder(misbehaving_app(sleep=0.3))
     with serve(tool) as url:

@@ -58,6 +58,7 @@ def test_a_transient_5xx_that_recovers_is_graded_but_still_reported(grader_url, 
     assert report.exit_code == 1
 
 
+@pytest.mark.slow
 def test_a_tool_that_times_out_is_reported_within_the_request_timeout(grader_url, policy):
     tool = misbehaving_app(sleep=2)
     with serve(tool) as url:
@@ -126,6 +127,7 @@ def test_a_grader_score_that_is_not_a_number_is_malformed(policy):
     assert report.error_counts() == {"grader:malformed_output": 1}
 
 
+@pytest.mark.slow
 def test_the_total_time_limit_stops_the_run_and_reports_every_unfinished_rollout(grader_url, policy):
     with serve(misbehaving_app(sleep=3)) as url:
         started = time.monotonic()
@@ -140,6 +142,7 @@ def test_the_total_time_limit_stops_the_run_and_reports_every_unfinished_rollout
     assert messages == ["cut short", "cut short", "never started", "never started"]
 
 
+@pytest.mark.slow
 def test_on_episode_sees_each_rollout_and_a_cancelled_caller_stops_the_run(grader_url, policy):
     seen = []
     tool = misbehaving_app(sleep=0.5)

@@ -66,6 +66,7 @@ def test_nothing_listening_fails_without_wait(tmp_path, capsys):
     assert "smoke test FAILED" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_waits_for_an_app_that_is_still_starting(tmp_path, capsys):
     port = free_port()
     stop = threading.Event()

@@ -13,6 +13,8 @@ import pytest
 
 from rftkit import REPO_ROOT
 
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
 READY = "rftkit standin ready: "
 
 

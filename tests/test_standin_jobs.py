@@ -174,6 +174,7 @@ def test_a_job_goes_through_pending_before_running(client, files, app_url):
     assert order == sorted(order)
 
 
+@pytest.mark.slow
 def test_pause_stops_the_steps_and_resume_passes_through_pending(slow_b):
     client, spec = slow_b
     job = client.fine_tuning.jobs.create(**spec)
@@ -204,6 +205,7 @@ def test_pause_stops_the_steps_and_resume_passes_through_pending(slow_b):
     assert late.value.code == "invalid_job_state"
 
 
+@pytest.mark.slow
 def test_gpt5_jobs_refuse_pause_and_resume(slow):
     client, spec = slow  # Job A: gpt-5-2025-08-07
     job = client.fine_tuning.jobs.create(**spec)
@@ -218,6 +220,7 @@ def test_gpt5_jobs_refuse_pause_and_resume(slow):
 
 # -- bounds ----------------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_job_count_is_bounded_and_finished_jobs_make_room(app_url, tmp_path):
     config = StandinConfig(max_jobs=1, status_delay=0.3, retry_backoff=0.01)
     with StandinServer(config) as server:

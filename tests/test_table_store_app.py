@@ -21,7 +21,7 @@ from catalog_tools.app import make_store
 from catalog_tools.config import Settings
 from catalog_tools.table_traces import TableTraceStore
 from catalog_tools.traces import MemoryTraceStore, ToolCallRecord
-from tests.azurite import start_azurite
+from tests.azurite import AZURITE_MARKS, start_azurite
 from tests.support import free_port, import_function_app, make_app, open_settings, shipped_catalog
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,6 +71,8 @@ def test_no_timer_with_the_memory_store(monkeypatch):
     assert [f.get_trigger().type for f in module.app.get_functions()] == ["httpTrigger"]
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_timer_registered_with_its_schedule_and_purges_expired(monkeypatch, azurite):
     table = "t" + uuid.uuid4().hex[:16]
     module = load_function_app(monkeypatch, TRACE_STORE="table", AzureWebJobsStorage=azurite.connection_string,
@@ -95,6 +97,8 @@ def test_timer_registered_with_its_schedule_and_purges_expired(monkeypatch, azur
     assert asyncio.run(go()) == (["c2"], 1)
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_in_azure_with_storage_and_no_trace_store_setting_uses_the_table(monkeypatch, azurite):
     # What a deployment gets by default: Azure sets WEBSITE_INSTANCE_ID, the app has AzureWebJobsStorage.
     monkeypatch.delenv("TRACE_STORE", raising=False)
@@ -121,7 +125,7 @@ def test_in_azure_with_storage_and_no_trace_store_setting_uses_the_table(monkeyp
     assert asyncio.run(read()) == ["call_1"]
 
 
-@pytest.mark.parametrize("kind", ["memory", "table"])
+@pytest.mark.parametrize("kind", ["memory", pytest.param("table", marks=AZURITE_MARKS)])
 def test_get_trace_lists_calls_in_time_order_and_needs_the_tool_key(kind, request):
     overrides = {"tool_auth_disabled": False, "tool_api_key": "k-123"}
     if kind == "table":
@@ -138,6 +142,8 @@ def test_get_trace_lists_calls_in_time_order_and_needs_the_tool_key(kind, reques
         assert body["calls"][0]["name"] == "search_catalog" and body["calls"][0]["ok"] is True
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_store_outage_tool_still_answers_grader_503_then_recovers(tmp_path, caplog):
     azurite = start_azurite(tmp_path / "outage")
     try:
@@ -186,6 +192,8 @@ def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
     raise RuntimeError(f"{url} did not become healthy")
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_scale_out_two_processes_share_one_table(azurite):
     env = {"TOOL_AUTH_DISABLED": "true", "SCORE_AUTH_DISABLED": "true", "TRACE_STORE": "table",
            "AzureWebJobsStorage": azurite.connection_string, "TRACE_TABLE_NAME": "t" + uuid.uuid4().hex[:16]}
@@ -212,6 +220,8 @@ def test_scale_out_two_processes_share_one_table(azurite):
             proc.wait(10)
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_dry_run_at_concurrency_256_loses_no_calls_in_the_table_store(azurite):
     from rftkit import DATA_DIR
     from rftkit.rollouts import ScriptedPolicy, run_rollouts

@@ -9,9 +9,10 @@ import pytest
 
 from catalog_tools.table_traces import TableTraceStore, table_key
 from catalog_tools.traces import MemoryTraceStore, ToolCallRecord
+from tests.azurite import AZURITE_MARKS
 
 
-@pytest.fixture(params=["memory", "table"])
+@pytest.fixture(params=["memory", pytest.param("table", marks=AZURITE_MARKS)])
 def store(request):
     if request.param == "memory":
         yield MemoryTraceStore()
@@ -98,6 +99,8 @@ def test_table_keys_never_pass_unsafe_characters_through():
     assert table_key("a/b") != table_key("a\\b")
 
 
+@pytest.mark.slow
+@pytest.mark.integration
 def test_table_store_recreates_a_deleted_table(azurite):
     from azure.data.tables import TableServiceClient
 
