@@ -11,6 +11,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+pytestmark = [pytest.mark.slow, pytest.mark.integration]  # a Jupyter kernel, the app and the stand-in
+
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOK = REPO / "notebooks" / "episodes-to-sft.ipynb"
 AZURE_VARS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "TOOL_BASE_URL", "FUNC_APP_NAME", "FUNC_KEY",
