@@ -12,7 +12,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from catalog_tools.search_tool import tool_definition
+from catalog_tools.tools import tool_definition
 
 REPO = Path(__file__).resolve().parent.parent
 VALID_ROWS = REPO / "data" / "valid_tool.jsonl"

@@ -21,7 +21,7 @@ class FunctionCall(BaseModel):
     type: str = "function_call"
     id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     call_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
-    name: str = "search_catalog"
+    name: str | None = None  # on /tool/<name> it defaults to that tool; `/tools` needs it
     arguments: str | dict[str, Any] = "{}"
     trace_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     item: Any = None
@@ -34,9 +34,6 @@ class FunctionCallOutput(BaseModel):
     call_id: str
     id: str
     output: str
-
-
-WRAPPER_KEYS = frozenset({"type", "call_id", "arguments", "name", "trace_id", "item"})
 
 
 def is_wrapper(body: dict[str, Any]) -> bool:
