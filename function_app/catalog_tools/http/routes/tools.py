@@ -18,11 +18,11 @@ from ..deps import ServiceDep, ToolAuth
 _ERRORS = {status: {"model": ErrorResponse} for status in (400, 401, 413, 415, 422)}
 
 
-def _direct_form(tool: Tool[Any]) -> dict[str, Any]:
+def _direct_form(description: str) -> dict[str, Any]:
     # The direct form is any object that is not a wrapper (see contracts.is_wrapper); its fields are the tool's
     # arguments, and mistakes in them are answered in `output`, like the wrapper's.
     return {
-        "type": "object", "description": f"Direct arguments of {tool.name} (smoke tests), e.g. {tool.example}",
+        "type": "object", "description": description,
         "not": {"anyOf": [{"required": ["arguments"]}, {"required": ["call_id"]},
                           {"required": ["type"], "properties": {"type": {"const": "function_call"}}}]},
     }
@@ -52,7 +52,8 @@ def tools_router(tools: ToolRegistry) -> APIRouter:
     wrapper_schema = FunctionCall.model_json_schema()
     for tool in tools:
         doc = _request_doc(
-            {"anyOf": [wrapper_schema, _direct_form(tool)]},
+            {"anyOf": [wrapper_schema, _direct_form(f"Direct arguments of {tool.name} (smoke tests), e.g. "
+                                                    f"{json.dumps(tool.example)}")]},
             {"wrapper": {"summary": "What the training service sends", "value": _wrapper_example(tool)},
              "direct": {"summary": "Direct arguments (curl smoke test)", "value": tool.example}})
         router.add_api_route(f"/tool/{tool.name}", _tool_endpoint(tool.name), methods=["POST"],
@@ -63,6 +64,7 @@ def tools_router(tools: ToolRegistry) -> APIRouter:
     router.add_api_route("/tools", _tool_endpoint(None), methods=["POST"], name="tools",
                          summary="Every tool at one URL: dispatch on the wrapper's `name`",
                          description="An unknown or missing `name` is answered in `output` with the tools' names.",
-                         openapi_extra=_request_doc(wrapper_schema, examples),
+                         openapi_extra=_request_doc({"anyOf": [wrapper_schema, _direct_form(
+                             "Not a wrapper: names no tool, answered with an `unknown_tool` output")]}, examples),
                          responses={200: {"model": FunctionCallOutput}, **_ERRORS})
     return router
