@@ -112,7 +112,8 @@ def _answers(monkeypatch: pytest.MonkeyPatch, fast: bool, headers: dict[str, str
                     served.append(path)  # an answer or a client error (ApiError), both sent by the fast path
             return handle
         made = fast_path.handlers
-        monkeypatch.setattr(fast_path, "handlers", lambda registry: {p: counted(p, h) for p, h in made(registry).items()})
+        monkeypatch.setattr(fast_path, "handlers",
+                            lambda registry: {p: counted(p, h) for p, h in made(registry).items()})
     else:
         monkeypatch.setattr(fast_path, "handlers", lambda registry: {})
     for module in (tools, grader):  # every request a route handles reads its body once

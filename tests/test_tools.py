@@ -114,7 +114,8 @@ def test_a_registered_tool_is_served_on_every_route_and_counted(toy_app):
         health = client.get("/health").json()
     expected = {"category": "tents", "products": sum(p.category == "tents" for p in shipped_catalog().products)}
     assert direct == wrapped == shared == expected and expected["products"] > 0
-    assert mistake["error"] == "invalid_arguments" and mistake["hint"] == "Fix the arguments and call count_products again."
+    assert mistake["error"] == "invalid_arguments"
+    assert mistake["hint"] == "Fix the arguments and call count_products again."
     assert listed["valid"] == [SEARCH_CATALOG, GET_PRODUCT, "count_products"]
     assert "/tool/count_products" in spec["paths"] and health["tools"] == listed["valid"]
     assert score["details"]["tool_calls"] == 3  # the toy tool's calls count like any other's, mistakes included
@@ -215,7 +216,8 @@ def test_tools_unknown_or_missing_name_gets_a_readable_output(client, body, prob
 
 def test_a_tool_route_refuses_another_tools_name_in_output(client):
     out = _output(client.post("/tool/get_product", json=_call(SEARCH_CATALOG, {"query": "x"})))
-    assert out["error"] == "unknown_tool" and out["message"] == "this endpoint serves 'get_product', not 'search_catalog'"
+    assert out["error"] == "unknown_tool"
+    assert out["message"] == "this endpoint serves 'get_product', not 'search_catalog'"
 
 
 # -- the grader counts every tool ---------------------------------------------------------------------------------
