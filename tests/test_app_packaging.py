@@ -3,14 +3,15 @@ is listed) and lives under function_app/ (what `func azure functionapp publish` 
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+from setuptools.config.pyprojecttoml import read_configuration  # setuptools reads TOML on Python 3.10 too
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_catalog_tools_package_is_listed_and_inside_function_app():
-    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    setuptools = read_configuration(ROOT / "pyproject.toml", expand=False)["tool"]["setuptools"]
     app_root = ROOT / "function_app"
     found = {".".join(p.parent.relative_to(app_root).parts) for p in (app_root / "catalog_tools").rglob("__init__.py")
              if "__pycache__" not in p.parts}

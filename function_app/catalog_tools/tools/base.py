@@ -9,6 +9,7 @@ error output the model can read and act on; nothing here raises for bad input.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -19,6 +20,7 @@ from .. import jsonfast
 from ..search import Catalog
 
 Args = TypeVar("Args", bound=BaseModel)
+_FUNCTION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")  # what a function name may be in a tool definition
 
 
 def compact(payload: Any) -> str:
@@ -129,7 +131,7 @@ class ToolRegistry:
             self.register(tool)
 
     def register(self, tool: Tool[Any]) -> Tool[Any]:
-        if not tool.name.replace("_", "").replace("-", "").isalnum() or len(tool.name) > 64:
+        if not _FUNCTION_NAME.match(tool.name):
             raise ValueError(f"tool name {tool.name!r}: use 1-64 letters, digits, '_' or '-'")
         if tool.name in self._tools:
             raise ValueError(f"a tool named {tool.name!r} is already registered")
