@@ -3,6 +3,7 @@ is listed) and lives under function_app/ (what `func azure functionapp publish` 
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from setuptools.config.pyprojecttoml import read_configuration  # setuptools reads TOML on Python 3.10 too
@@ -11,7 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_every_catalog_tools_package_is_listed_and_inside_function_app():
-    setuptools = read_configuration(ROOT / "pyproject.toml", expand=False)["tool"]["setuptools"]
+    with warnings.catch_warnings():  # older setuptools call [tool.setuptools] "beta"
+        warnings.simplefilter("ignore")
+        setuptools = read_configuration(ROOT / "pyproject.toml", expand=False)["tool"]["setuptools"]
     app_root = ROOT / "function_app"
     found = {".".join(p.parent.relative_to(app_root).parts) for p in (app_root / "catalog_tools").rglob("__init__.py")
              if "__pycache__" not in p.parts}
