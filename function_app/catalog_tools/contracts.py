@@ -83,7 +83,6 @@ TOOL_WRAPPER_EXAMPLE = {
     "type": "function_call", "id": "fc_123", "call_id": "call_123", "name": "search_catalog",
     "arguments": "{\"query\":\"Urban Puffer\",\"top_k\":3}", "trace_id": "trace_abc", "item": {},
 }
-TOOL_DIRECT_EXAMPLE = {"query": "Urban Puffer", "top_k": 1}
 GRADER_EXAMPLE = {
     "sample": {"choices": [{"index": 0, "message": {"role": "assistant", "content": "JKT-URB-009", "tool_calls": []},
                             "finish_reason": "stop"}],
