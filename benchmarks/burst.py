@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from catalog_tools.catalog import load_products
 from catalog_tools.config import SHIPPED_CATALOG
+from catalog_tools.search import load_products
 
 from .procs import REPO, Server, app_env, post, tcp_retransmits, uvicorn_server
 from .profiles import Profile

@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 
-from catalog_tools.catalog import (
-    _FUZZY_CUTOFF,
+from catalog_tools.search import (
+    FUZZY_CUTOFF,
     SORT_ORDERS,
     STOP_WORDS,
     WARMTH_LEVELS,
@@ -24,9 +24,9 @@ from catalog_tools.catalog import (
     Product,
     SearchResult,
     SearchTimeout,
-    _attribute_text,
-    _exact_key,
-    _words,
+    attribute_text,
+    exact_key,
+    words,
 )
 
 # bm25() column weights, in the FTS column order below: a hit in the name or SKU counts most.
@@ -76,16 +76,16 @@ class Fts5Catalog:
             rows.append((pid, p.category, p.price, p.rating, int(p.in_stock),
                          None if waterproof is None else int(bool(waterproof)),
                          WARMTH_LEVELS.index(warmth) if warmth in WARMTH_LEVELS else None, p.sku,
-                         _exact_key(p.name), _exact_key(p.sku)))
+                         exact_key(p.name), exact_key(p.sku)))
             colors.extend((str(c).lower(), pid) for c in set(attrs.get("colors", [])))
             sizes.extend((str(s).upper(), pid) for s in set(attrs.get("sizes", [])))
-            doc = (p.sku.replace("-", " "), p.name, p.category.replace("_", " "), _attribute_text(attrs),
+            doc = (p.sku.replace("-", " "), p.name, p.category.replace("_", " "), attribute_text(attrs),
                    p.description)
             docs.append((pid, *doc))
             for part in doc:
-                self._vocabulary.update(_words(part))
+                self._vocabulary.update(words(part))
             for part in doc[1:]:
-                self._fuzzy_vocabulary.update(w for w in _words(part) if len(w) >= 4 and w.isalpha())
+                self._fuzzy_vocabulary.update(w for w in words(part) if len(w) >= 4 and w.isalpha())
         db.executemany("INSERT INTO products VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
         db.executemany("INSERT OR IGNORE INTO colors VALUES (?,?)", colors)
         db.executemany("INSERT OR IGNORE INTO sizes VALUES (?,?)", sizes)
@@ -109,7 +109,7 @@ class Fts5Catalog:
         shown: list[str] = []
         corrections: dict[str, str] = {}
         ignored: list[str] = []
-        for word in dict.fromkeys(_words(query)):
+        for word in dict.fromkeys(words(query)):
             if word in STOP_WORDS:
                 continue
             if word in self._vocabulary:
@@ -119,7 +119,7 @@ class Fts5Catalog:
                 fts_terms.append(f'"{word}"*')
                 shown.append(word + "*")
             elif len(word) >= 4 and word.isalpha():
-                best = process.extractOne(word, self._fuzzy_list, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
+                best = process.extractOne(word, self._fuzzy_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
                 if best is None:
                     ignored.append(word)
                     continue
@@ -216,7 +216,7 @@ class Fts5Catalog:
             ids, total = self._run(None, filters, sort, top_k, deadline=deadline)
             mode: Literal["all_terms", "any_term", "no_text"] = "no_text"
         else:
-            exact = _exact_key(query)
+            exact = exact_key(query)
             ids, total = self._run(" AND ".join(terms), filters, sort, top_k, exact, deadline)
             mode = "all_terms"
             if total == 0 and len(terms) > 1:

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from catalog_tools.catalog import STOP_WORDS, WARMTH_LEVELS, Filters, Product
+from catalog_tools.search import STOP_WORDS, WARMTH_LEVELS, Filters, Product
 
 _WORD = re.compile(r"[a-z0-9]+")
 _FIELD_WEIGHTS = (10.0, 10.0, 3.0, 2.0, 1.0)

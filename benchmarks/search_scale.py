@@ -32,8 +32,8 @@ def _timed(fn: Any, *args: Any) -> tuple[float, Any]:
 
 
 def _setup(raw: list[dict[str, Any]], queries: int) -> tuple[list[Any], list[tuple]]:
-    from catalog_tools.catalog import Product
-    from catalog_tools.search_tool import SearchArguments
+    from catalog_tools.search import Product
+    from catalog_tools.tools import SearchArguments
 
     from .workload import argument_mix
 
@@ -57,7 +57,7 @@ def _answer(result: Any) -> tuple:
 
 def index_and_scan(raw: list[dict[str, Any]], queries: int, scan_queries: int) -> dict[str, Any]:
     """Child process: the index (build, memory, queries), then the scan's query times on the first queries."""
-    from catalog_tools.catalog import Catalog
+    from catalog_tools.search import Catalog
 
     from .linear_scan import LinearScan
 
@@ -87,7 +87,7 @@ def scan_memory(raw: list[dict[str, Any]]) -> dict[str, Any]:
 
 def previous_engine(raw: list[dict[str, Any]], queries: int) -> dict[str, Any]:
     """Child process: the SQLite FTS5 engine the index replaced, and whether both answer the same."""
-    from catalog_tools.catalog import Catalog
+    from catalog_tools.search import Catalog
 
     from .fts5_reference import Fts5Catalog
 

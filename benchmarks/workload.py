@@ -12,7 +12,8 @@ import random
 from pathlib import Path
 from typing import Any
 
-from catalog_tools.search_tool import tool_definition
+from catalog_tools.search import SORT_ORDERS
+from catalog_tools.tools import tool_definition
 
 REPO = Path(__file__).resolve().parent.parent
 VALID_ROWS = REPO / "data" / "valid_tool.jsonl"
@@ -33,7 +34,6 @@ LISTINGS = (
     {"category": "base_layers", "in_stock": True, "color": "navy", "size": "M"},
     {"category": "fleece", "max_price": 80, "sort": "price_asc", "top_k": 10},
 )
-SORTS = ("relevance", "price_asc", "price_desc", "rating_desc")
 MISSPELLINGS = ("jaket", "urbn puffer", "sleping bag", "waterprof boots", "glvoes", "backpak")
 
 
@@ -56,7 +56,7 @@ def argument_mix(products: list[dict[str, Any]], count: int, seed: int = 7) -> l
             made.append({"query": name, "top_k": rng.choice((1, 3, 5))})
         elif kind < 0.60:
             query, filters = rng.choice(DESCRIPTIVE)
-            args: dict[str, Any] = {"query": query, **filters, "sort": rng.choice(SORTS)}
+            args: dict[str, Any] = {"query": query, **filters, "sort": rng.choice(SORT_ORDERS)}
             if rng.random() < 0.4:
                 args["max_price"] = float(rng.choice((100, 150, 200, 300)))
             if rng.random() < 0.3:

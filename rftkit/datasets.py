@@ -17,9 +17,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from catalog_tools.catalog import Catalog
 from catalog_tools.config import SHIPPED_CATALOG
-from catalog_tools.search_tool import tool_definition
+from catalog_tools.search import Catalog
+from catalog_tools.tools import tool_definition
 
 from . import DATA_DIR
 from . import oracle as orc

@@ -20,8 +20,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from catalog_tools.catalog import Catalog
-from catalog_tools.search_tool import run_search
+from catalog_tools.search import Catalog
+from catalog_tools.tools import run_search
 
 PICKS = {"lowest_price": ("price", min), "highest_price": ("price", max), "highest_rating": ("rating", max)}
 SORT_KEYS = {"price_asc": "price", "price_desc": "price", "rating_desc": "rating"}

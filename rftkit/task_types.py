@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from catalog_tools.catalog import WARMTH_LEVELS, Catalog, Filters
+from catalog_tools.search import WARMTH_LEVELS, Catalog, Filters
 
 from . import oracle as orc
 from . import phrasing as ph

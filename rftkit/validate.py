@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from catalog_tools.catalog import Catalog, load_products
 from catalog_tools.config import SHIPPED_CATALOG
-from catalog_tools.search_tool import TOOL_NAME, tool_definition
+from catalog_tools.search import Catalog, load_products
+from catalog_tools.tools import SEARCH_CATALOG as TOOL_NAME
+from catalog_tools.tools import tool_definition
 
 from .reference_calls import reference_call_problems
 from .row_rules import (

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from catalog_tools.catalog import Catalog
+from catalog_tools.search import Catalog
 from tests.azurite import AZURITE_MARKS
 from tests.support import make_app, shipped_catalog
 

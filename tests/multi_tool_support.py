@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from catalog_tools.search_tool import run_search
+from catalog_tools.tools.search_catalog import run_search
 from rftkit import DATA_DIR
 from rftkit.jsonl import read_jsonl
 from tests.support import shipped_catalog

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from catalog_tools.search_tool import tool_definition
+from catalog_tools.tools import tool_definition
 
 DEVELOPER = "Call search_catalog, then answer with the SKU only."
 

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from catalog_tools.search_tool import tool_definition
+from catalog_tools.tools import tool_definition
 
 TOOLS = [tool_definition()]  # built once: generating the JSON Schema takes milliseconds
 DEVELOPER = {"role": "developer", "content": "Call search_catalog first, then answer with the SKU only."}

@@ -13,8 +13,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from catalog_tools.app import create_app
-from catalog_tools.catalog import Catalog
 from catalog_tools.config import SHIPPED_CATALOG, Settings
+from catalog_tools.search import Catalog
 
 _CATALOG: Catalog | None = None
 # AsgiFunctionApp.__del__ runs asyncio.run(...): garbage-collected inside a later test's event loop it fails.

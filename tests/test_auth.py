@@ -61,7 +61,7 @@ def test_auth_is_on_by_default_and_fails_closed_without_keys(monkeypatch, caplog
         app = create_app(Settings(), catalog=shipped_catalog())
     closed = {r.getMessage() for r in caplog.records if r.levelno == logging.WARNING}
     assert closed == {
-        "auth /tool/search_catalog: closed: no key configured — set TOOL_API_KEY or TOOL_AUTH_DISABLED=true",
+        "auth /tool/<name>, /tools: closed: no key configured — set TOOL_API_KEY or TOOL_AUTH_DISABLED=true",
         "auth /score: closed: no key configured — set SCORE_API_KEY or SCORE_AUTH_DISABLED=true"}
     with TestClient(app) as c:
         assert c.get("/health").json()["auth"] == {
@@ -91,7 +91,7 @@ def test_auth_status_logged_once_per_endpoint_and_shown_by_health_without_the_ke
     with caplog.at_level(logging.INFO, logger="catalog_tools"):
         app = make_app(tool_auth_disabled=False, tool_api_key=TOOL_KEY, score_auth_disabled=True)
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("auth ")]
-    assert lines == ["auth /tool/search_catalog: key required", "auth /score: open (SCORE_AUTH_DISABLED=true)"]
+    assert lines == ["auth /tool/<name>, /tools: key required", "auth /score: open (SCORE_AUTH_DISABLED=true)"]
     with TestClient(app) as c:
         response = c.get("/health")
     assert response.json()["auth"] == {"tool": "key required", "score": "open (SCORE_AUTH_DISABLED=true)"}

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from catalog_tools.catalog import Catalog, CatalogError, Filters, load_products
 from catalog_tools.config import SHIPPED_CATALOG
+from catalog_tools.search import Catalog, CatalogError, Filters, load_products
 
 SEED_JACKETS = {"JKT-URB-009": ("Urban Puffer", 149.50), "JKT-ALP-001": ("Alpine Light Jacket", 179.99),
                 "JKT-ALP-002": ("Alpine Insulated", 199.00)}
@@ -126,8 +126,8 @@ def test_catalog_generator_is_reproducible(tmp_path):
 def test_a_long_query_is_interrupted_mid_flight(catalog: Catalog, monkeypatch):
     """The budget is checked while ranking, not only before: a clock that moves 0.1 s per reading runs out
     after the two checks before ranking, so only a check inside the ranking can raise."""
-    import catalog_tools.catalog as catalog_module
-    from catalog_tools.catalog import SearchTimeout
+    import catalog_tools.search.catalog as catalog_module
+    from catalog_tools.search import SearchTimeout
 
     readings = iter(range(10_000))
     monkeypatch.setattr(catalog_module.time, "perf_counter", lambda: next(readings) * 0.1)

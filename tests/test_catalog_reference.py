@@ -11,8 +11,8 @@ import pytest
 
 from benchmarks.fts5_reference import Fts5Catalog
 from benchmarks.workload import argument_mix
-from catalog_tools.catalog import Catalog, Filters, Product
-from catalog_tools.search_tool import SearchArguments
+from catalog_tools.search import Catalog, Filters, Product
+from catalog_tools.tools import SearchArguments
 from rftkit.catalog_gen import generate_catalog
 from tests.support import shipped_catalog
 

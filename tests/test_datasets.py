@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from catalog_tools.catalog import WARMTH_LEVELS, Catalog, Product
-from catalog_tools.search_tool import run_search, tool_definition
+from catalog_tools.search import WARMTH_LEVELS, Catalog, Product
+from catalog_tools.tools import run_search, tool_definition
 from rftkit import DATA_DIR
 from rftkit.__main__ import main
 from rftkit.datasets import SEED_REQUEST, DatasetError, build_rows, write_datasets

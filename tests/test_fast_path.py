@@ -1,6 +1,8 @@
-"""The fast path (catalog_tools.fast_path) answers exactly as the FastAPI routes: same status, headers and body for
-the service's requests and for every kind of mistake, with auth off and on. Each request is sent to the app as
-built, then again with the fast path switched off (every request handed to the routes)."""
+"""The fast path (catalog_tools.http.fast_path) answers exactly as the FastAPI routes: same status, headers and body
+for the service's requests and for every kind of mistake, on every tool route, `/tools` and `/score`, with auth off
+and on. Each request is sent to the app as built, then again with the fast path switched off (every request handed
+to the routes). With the fast path on, the routes see only what it does not serve (a query string): a client
+error is answered once, not handed over and run again."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from catalog_tools import fast_path
+from catalog_tools.http import fast_path
+from catalog_tools.http.routes import grader, tools
 from tests.support import make_app
 
-TOOL, SCORE = "/tool/search_catalog", "/score"
+TOOL, SCORE, PRODUCT, TOOLS = "/tool/search_catalog", "/score", "/tool/get_product", "/tools"
 ROW = {"messages": [{"role": "user", "content": "warm jacket?", "name": None}], "parallel_tool_calls": False,
        "tools": [{"type": "function", "function": {"name": "search_catalog"}}], "reference_answer": "JKT-URB-009"}
 SAMPLE = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "", "tool_calls": []},
@@ -21,8 +24,8 @@ SAMPLE = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "
           "output_reasoning_summary": None}
 
 
-def _wrapper(arguments: object, **extra: object) -> bytes:
-    body = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "search_catalog",
+def _wrapper(arguments: object, name: str = "search_catalog", **extra: object) -> bytes:
+    body = {"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": name,
             "arguments": arguments, "trace_id": "trace_fp", "item": ROW}
     return json.dumps({**body, **extra}).encode()
 
@@ -76,21 +79,48 @@ CASES = [
      "application/json"),
     (SCORE, b'{"sample": {}, "item": {"reference_answer": "A-1"}, "trace_id": "' + b"t" * 300 + b'"}',
      "application/json"),
+    # get_product and the shared /tools: answers, model mistakes in `output`, client errors.
+    (PRODUCT, _wrapper('{"sku": "JKT-URB-009"}', name="get_product"), "application/json"),
+    (PRODUCT, _wrapper('{"sku": "JKT-URB-010"}', name="get_product"), "application/json"),
+    (PRODUCT, _wrapper('{"sku": "Urban Puffer"}', name="get_product"), "application/json"),
+    (PRODUCT, _wrapper('{"sku": 5}', name="get_product"), "application/json"),
+    (PRODUCT, _wrapper('{"sku": "JKT-URB-009"}'), "application/json"),
+    (PRODUCT, b'{"sku": "jkt-urb-009"}', "application/json"),
+    (PRODUCT, b'{"sku": "JKT-URB-009"}', "text/html"),
+    (PRODUCT, b"[]", "application/json"),
+    (PRODUCT + "?x=1", b'{"sku": "JKT-URB-009"}', "application/json"),
+    (TOOLS, _wrapper('{"query": "Urban Puffer", "top_k": 2}'), "application/json"),
+    (TOOLS, _wrapper('{"sku": "JKT-URB-009"}', name="get_product"), "application/json"),
+    (TOOLS, _wrapper('{"sku": "JKT-URB-009"}', name="no_such_tool"), "application/json"),
+    (TOOLS, json.dumps({"type": "function_call", "call_id": "call_9", "arguments": "{}"}).encode(),
+     "application/json"),
+    (TOOLS, b'{"query": "puffer"}', "application/json"),
+    (TOOLS, _wrapper("{}", id=["not", "a", "string"]), "application/json"),
+    (TOOLS, b"{", "application/json"),
+    (TOOLS, b"", "text/plain"),
 ]
 
 
 def _answers(monkeypatch: pytest.MonkeyPatch, fast: bool, headers: dict[str, str], served: list[str],
-             **settings: object) -> list:
+             routed: list[str], **settings: object) -> list:
     if fast:  # count what the fast path answered itself, so the comparison cannot pass by always handing over
         def counted(path: str, handler: fast_path.Handler) -> fast_path.Handler:
             async def handle(*args: object) -> object:
-                response = await handler(*args)
-                served.append(path)
-                return response
+                try:
+                    return await handler(*args)
+                finally:
+                    served.append(path)  # an answer or a client error (ApiError), both sent by the fast path
             return handle
-        monkeypatch.setattr(fast_path, "HANDLERS", {p: counted(p, h) for p, h in fast_path.HANDLERS.items()})
+        made = fast_path.handlers
+        monkeypatch.setattr(fast_path, "handlers",
+                            lambda registry: {p: counted(p, h) for p, h in made(registry).items()})
     else:
-        monkeypatch.setattr(fast_path, "HANDLERS", {})
+        monkeypatch.setattr(fast_path, "handlers", lambda registry: {})
+    for module in (tools, grader):  # every request a route handles reads its body once
+        def reading(request: object, read=module.read_json_object) -> object:
+            routed.append(request.url.path)
+            return read(request)
+        monkeypatch.setattr(module, "read_json_object", reading)
     out = []
     with TestClient(make_app(**settings)) as client:
         for path, body, content_type in CASES:
@@ -111,10 +141,18 @@ def test_fast_path_answers_like_the_routes(monkeypatch, auth):
                     "score_api_key": "k"}
         headers = {"X-Functions-Key": "k" if auth == "on, right key" else "nope"}
     served: list[str] = []
-    fast = _answers(monkeypatch, True, headers, served, **settings)
-    routed = _answers(monkeypatch, False, headers, [], **settings)
-    assert fast == routed
+    routed: list[str] = []
+    fast = _answers(monkeypatch, True, headers, served, routed, **settings)
+    routed_only = _answers(monkeypatch, False, headers, [], [], **settings)
+    assert fast == routed_only
+    plain = [path for path, _, _ in CASES if "?" not in path]
+    # Every plain POST is answered by the fast path exactly once, client errors included; the routes see only the
+    # query-string requests (the wrong key is refused before the body is read, there as well).
+    assert served == plain
+    with_query = [path.split("?")[0] for path, _, _ in CASES if "?" in path]
+    assert routed == ([] if auth == "on, wrong key" else with_query)
     if auth == "on, wrong key":
-        assert not served and all(status == 401 for _, status, *_ in fast)
+        assert all(status == 401 for _, status, *_ in fast)
     else:
-        assert set(served) == {TOOL, SCORE} and len(served) >= 10
+        statuses = {status for _, status, *_ in fast}
+        assert {200, 400, 415, 422} <= statuses

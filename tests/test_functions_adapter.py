@@ -64,6 +64,16 @@ CASES = [
     ("POST", "/score", {"sample": {}, "item": {}}, None),
     ("GET", "/health", None, None),
     ("GET", "/api/score", None, None),
+    ("POST", "/tool/get_product", {"type": "function_call", "id": "fc_3", "call_id": "call_3", "name": "get_product",
+                                   "arguments": '{"sku":"JKT-URB-009"}', "trace_id": "trace_adapter"}, None),
+    ("POST", "/tool/get_product", {"type": "function_call", "id": "fc_4", "call_id": "call_4",
+                                   "arguments": '{"sku":"JKT-URB-010"}'}, None),
+    ("POST", "/tools", {"type": "function_call", "id": "fc_5", "call_id": "call_5", "name": "search_catalog",
+                        "arguments": '{"query":"Urban Puffer","top_k":1}', "trace_id": "trace_adapter"}, None),
+    ("POST", "/tools", {"type": "function_call", "id": "fc_6", "call_id": "call_6", "name": "get_product",
+                        "arguments": '{"sku":"JKT-URB-009"}'}, None),
+    ("POST", "/tools", {"type": "function_call", "id": "fc_7", "call_id": "call_7", "name": "lookup_order",
+                        "arguments": "{}"}, None),
 ]
 
 

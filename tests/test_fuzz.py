@@ -26,7 +26,7 @@ from schemathesis.checks import (
 
 from catalog_tools.grading import grade
 from catalog_tools.jsonfast import MAX_DEPTH, MAX_INT_DIGITS
-from catalog_tools.search_tool import SearchArguments, run_search
+from catalog_tools.tools import SearchArguments, run_search
 from tests.support import import_function_app, make_app, shipped_catalog
 
 KEY = "fuzz-key-0123456789"

@@ -9,7 +9,7 @@ import random
 import jsonschema
 import pytest
 
-from catalog_tools.search_tool import tool_definition
+from catalog_tools.tools import tool_definition
 from rftkit import DATA_DIR
 from rftkit.__main__ import main
 from rftkit.headers import HeaderError, parse_header, parse_headers, split_tool_header, tool_headers

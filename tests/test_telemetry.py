@@ -88,7 +88,7 @@ def test_request_log_record_carries_the_attributes_when_telemetry_is_on(spans, c
 
 def test_off_by_default_no_spans_and_no_record_attributes(caplog):
     app = make_app()
-    assert app.state.telemetry is OFF and not OFF.enabled
+    assert app.state.service.telemetry is OFF and not OFF.enabled
     with caplog.at_level(logging.INFO, logger="catalog_tools.requests"), TestClient(app) as c:
         c.post("/score", json=score_body("trace_off"))
         assert c.get("/health").json()["telemetry"] == "off"

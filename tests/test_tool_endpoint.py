@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from catalog_tools.search_tool import SearchArguments, tool_definition, tool_parameters
+from catalog_tools.tools import SearchArguments, tool_definition, tool_parameters
 
 URL = "/tool/search_catalog"
 
@@ -170,7 +170,7 @@ def test_schema_is_generated_from_the_argument_model():
 
 
 def test_search_past_its_time_budget_answers_the_model(client, catalog):
-    from catalog_tools.search_tool import run_search
+    from catalog_tools.tools import run_search
 
     output, ok = run_search({"query": "jacket", "top_k": 5}, catalog, 16_000, time_budget=0.0)
     out = json.loads(output)

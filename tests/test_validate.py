@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from catalog_tools.config import SHIPPED_CATALOG
-from catalog_tools.search_tool import tool_definition
+from catalog_tools.tools import tool_definition
 from rftkit import DATA_DIR, REPO_ROOT
 from rftkit.__main__ import main
 from rftkit.validate import MAX_ROWS, SHOWN_PER_CODE, ValidationReport, role_for, validate_files

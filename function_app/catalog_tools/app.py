@@ -11,24 +11,28 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
-from .catalog import Catalog
 from .config import MAX_BODY_BYTES, Settings, load_settings
 from .credentials import CredentialFactory, azure_identity_credential
-from .errors import ApiError, api_error_handler, http_error_handler, validation_error_handler
-from .fast_path import FastPathMiddleware
+from .errors import ApiError
+from .http.errors import api_error_handler, http_error_handler, validation_error_handler
+from .http.fast_path import FastPathMiddleware
+from .http.middleware import RequestGuardMiddleware
+from .http.routes import grader, health, traces
+from .http.routes.tools import tools_router
 from .jsonfast import JsonResponse
-from .middleware import RequestGuardMiddleware
-from .routes import grader, health, tool, traces
-from .security import EndpointAuth, endpoint_auth
+from .search import Catalog
+from .security import EndpointAuth
+from .service import Service
 from .storage import StoreChoice, choose_trace_store, under_functions_host
 from .telemetry import Telemetry, configure_telemetry
+from .tools import TOOLS, ToolRegistry
 from .traces import MemoryTraceStore, TraceStore
 
 log = logging.getLogger("catalog_tools")
 
 DESCRIPTION = """Endpoints the Azure OpenAI reinforcement fine-tuning service calls during rollouts:
-the `search_catalog` tool and the endpoint grader `/score`. Keys go in `X-Functions-Key`, `api-key`
-or `Authorization: Bearer` unless `TOOL_AUTH_DISABLED` / `SCORE_AUTH_DISABLED` is set."""
+the tools (`/tool/<name>` each, `/tools` for all) and the endpoint grader `/score`. Keys go in
+`X-Functions-Key`, `api-key` or `Authorization: Bearer` unless `TOOL_AUTH_DISABLED` / `SCORE_AUTH_DISABLED` is set."""
 
 
 def _configure_logging(level: str, own_handler: bool) -> None:
@@ -61,7 +65,7 @@ def _log_start_up(auth: dict[str, EndpointAuth], choice: StoreChoice) -> None:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
     # Best effort: the Functions adapter may never run shutdown, and nothing depends on it.
-    close = getattr(app.state.store, "close", None)
+    close = getattr(app.state.service.store, "close", None)
     if close is not None:
         await close()
 
@@ -80,34 +84,32 @@ def make_store(settings: Settings, choice: StoreChoice | None = None,
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
                store: TraceStore | None = None, *,
                credential_factory: CredentialFactory = azure_identity_credential,
-               telemetry: Telemetry | None = None) -> FastAPI:
-    """Build the app. Everything not passed in comes from the environment (`load_settings()`).
+               telemetry: Telemetry | None = None, tools: ToolRegistry = TOOLS) -> FastAPI:
+    """Build the app. Everything not passed in comes from the environment (`load_settings()`); `tools` are the
+    tools it serves (the registry's, unless a test hands in more).
 
     Raises `SettingsError` (one line naming the setting) for a mistyped or half-configured setting.
     """
     settings = settings or load_settings()
     telemetry = telemetry or configure_telemetry(settings, credential_factory)
     _configure_logging(settings.log_level, own_handler=not telemetry.enabled and not under_functions_host(settings))
-    auth = endpoint_auth(settings)
     if store is None:
         choice = choose_trace_store(settings)
         store = make_store(settings, choice, credential_factory)
     else:  # a store handed in (tests, embedding) is the caller's explicit choice
         choice = StoreChoice("table" if type(store).__name__ == "TableTraceStore" else "memory", "explicit",
                              getattr(store, "target", None))
-    _log_start_up(auth, choice)
+    service = Service(settings, catalog or Catalog.from_path(settings.catalog_path), store, telemetry, tools)
+    _log_start_up(service.auth, choice)
     docs = settings.docs_enabled
     app = FastAPI(title="RFT catalog tool and grader", version=__version__, description=DESCRIPTION,
                   lifespan=_lifespan, default_response_class=JsonResponse,
                   docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
                   openapi_url="/openapi.json" if docs else None)
-    app.state.settings = settings
-    app.state.auth = auth
+    app.state.service = service  # settings, catalog, store, telemetry, auth: the one home of each
+    app.state.store = store  # the same object as service.store, for tests and notebooks that read the rollouts
     app.state.trace_store = choice
-    app.state.telemetry = telemetry
-    app.state.catalog = catalog or Catalog.from_path(settings.catalog_path)
-    app.state.store = store
-    app.include_router(tool.router)
+    app.include_router(tools_router(tools))
     app.include_router(grader.router)
     app.include_router(health.router)
     app.include_router(traces.router)
@@ -115,7 +117,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     # Added first, so it runs inside the guard: the size limit and the access log cover both paths.
-    app.add_middleware(FastPathMiddleware, state=app.state)
+    app.add_middleware(FastPathMiddleware, service=service)
     app.add_middleware(RequestGuardMiddleware, max_body_bytes=MAX_BODY_BYTES, record_attributes=telemetry.enabled)
     telemetry.instrument(app)  # outermost: the request span covers the fast path and the routes
     return app

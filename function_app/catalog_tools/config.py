@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .grading import Weights
+
 SHIPPED_CATALOG = Path(__file__).resolve().parent.parent / "data" / "products.jsonl"
 MAX_BODY_BYTES = 1_048_576  # the service's 1 MB request/response limit
 
@@ -63,6 +65,11 @@ class Settings(BaseSettings):
     applicationinsights_connection_string: SecretStr | None = None
     # "Authorization=AAD;ClientId=<id>" when the resource has local auth disabled (Entra ID only).
     applicationinsights_authentication_string: str | None = None
+
+    def grader_weights(self) -> Weights:
+        """The GRADER_* settings as the grader's weights (built once per app, by the service)."""
+        return Weights(self.grader_prose_credit, self.grader_no_tool_factor, self.grader_free_tool_calls,
+                       self.grader_extra_call_penalty, self.grader_min_call_factor)
 
     def storage_connection_string(self) -> str | None:
         """TRACE_STORE_CONNECTION, else AzureWebJobsStorage ("UseDevelopmentStorage=true" works with Azurite)."""

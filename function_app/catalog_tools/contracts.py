@@ -21,7 +21,7 @@ class FunctionCall(BaseModel):
     type: str = "function_call"
     id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     call_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
-    name: str = "search_catalog"
+    name: str | None = None  # on /tool/<name> it defaults to that tool; `/tools` needs it
     arguments: str | dict[str, Any] = "{}"
     trace_id: str | None = Field(default=None, max_length=MAX_ID_CHARS)
     item: Any = None
@@ -34,9 +34,6 @@ class FunctionCallOutput(BaseModel):
     call_id: str
     id: str
     output: str
-
-
-WRAPPER_KEYS = frozenset({"type", "call_id", "arguments", "name", "trace_id", "item"})
 
 
 def is_wrapper(body: dict[str, Any]) -> bool:
@@ -86,7 +83,6 @@ TOOL_WRAPPER_EXAMPLE = {
     "type": "function_call", "id": "fc_123", "call_id": "call_123", "name": "search_catalog",
     "arguments": "{\"query\":\"Urban Puffer\",\"top_k\":3}", "trace_id": "trace_abc", "item": {},
 }
-TOOL_DIRECT_EXAMPLE = {"query": "Urban Puffer", "top_k": 1}
 GRADER_EXAMPLE = {
     "sample": {"choices": [{"index": 0, "message": {"role": "assistant", "content": "JKT-URB-009", "tool_calls": []},
                             "finish_reason": "stop"}],

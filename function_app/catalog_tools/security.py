@@ -59,13 +59,13 @@ class EndpointAuth:
 
 
 def endpoint_auth(settings: Settings) -> dict[str, EndpointAuth]:
-    """The auth policy of the tool and score endpoints, keyed "tool" and "score"."""
+    """The auth policy of the tool endpoints (every tool route and /tools) and of /score, keyed "tool" and "score"."""
     def key(secret: SecretStr | None) -> bytes | None:
         value = secret.get_secret_value() if secret is not None else ""
         return value.encode() if value else None
 
     return {
-        "tool": EndpointAuth("/tool/search_catalog", "TOOL_AUTH_DISABLED", "TOOL_API_KEY",
+        "tool": EndpointAuth("/tool/<name>, /tools", "TOOL_AUTH_DISABLED", "TOOL_API_KEY",
                              settings.tool_auth_disabled, key(settings.tool_api_key)),
         "score": EndpointAuth("/score", "SCORE_AUTH_DISABLED", "SCORE_API_KEY",
                               settings.score_auth_disabled, key(settings.score_api_key)),

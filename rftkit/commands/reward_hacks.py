@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from catalog_tools.catalog import CatalogError
+    from catalog_tools.search import CatalogError
 
     from ..graders.hacking import ATTACKS, catalog_skus, check_reward_hacks, format_report
     from ..graders.io import load_grader, parse_headers, unusable_grader_message

@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from catalog_tools.catalog import CatalogError
-    from catalog_tools.search_tool import TOOL_NAME
+    from catalog_tools.search import CatalogError
+    from catalog_tools.tools import SEARCH_CATALOG as TOOL_NAME
 
     from ..validate import validate_files
 

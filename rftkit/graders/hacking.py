@@ -80,8 +80,8 @@ class HackReport:
 
 def catalog_skus(path: Path | None = None) -> list[str]:
     """The SKUs of a catalog file (the shipped one by default), in file order."""
-    from catalog_tools.catalog import load_products
     from catalog_tools.config import SHIPPED_CATALOG
+    from catalog_tools.search import load_products
 
     return [product.sku for product in load_products(path or SHIPPED_CATALOG)]
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from catalog_tools.catalog import STOP_WORDS, Catalog
+from catalog_tools.search import STOP_WORDS, Catalog
 
 from . import phrases as ph
 

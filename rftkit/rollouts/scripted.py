@@ -14,8 +14,8 @@ import json
 import random
 from typing import Any
 
-from catalog_tools.catalog import Catalog, Filters
 from catalog_tools.config import SHIPPED_CATALOG
+from catalog_tools.search import Catalog, Filters
 
 from .policy import ToolResult, Turn
 from .request_parser import SearchPlan, Vocabulary, follow_up_search, parse_request

@@ -32,8 +32,8 @@ DRY_RUN_NOTICE = ("DRY RUN by the local stand-in: no model is trained and no wei
 @functools.lru_cache(maxsize=1)
 def _catalog() -> Any:
     """The shipped catalog the scripted policy parses requests with, loaded once per process."""
-    from catalog_tools.catalog import Catalog
     from catalog_tools.config import SHIPPED_CATALOG
+    from catalog_tools.search import Catalog
 
     return Catalog.from_path(SHIPPED_CATALOG)
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from .. import __version__
+from ... import __version__
 from ..deps import CatalogDep
 
 router = APIRouter(tags=["health"])
@@ -19,9 +19,10 @@ async def health(request: Request, catalog: CatalogDep) -> dict[str, Any]:
         "status": "ok",
         "version": __version__,
         "catalog": {"products": len(catalog), "categories": list(catalog.categories)},
+        "tools": state.service.tools.names,
         # kind, why (explicit / chosen for Azure / default) and where, never a connection string
         "trace_store": state.trace_store.as_dict(),
         # per endpoint: "open (…_AUTH_DISABLED=true)", "key required" or "closed: …" (never the key)
-        "auth": {name: policy.status for name, policy in state.auth.items()},
-        "telemetry": "application insights" if state.telemetry.enabled else "off",
+        "auth": {name: policy.status for name, policy in state.service.auth.items()},
+        "telemetry": "application insights" if state.service.telemetry.enabled else "off",
     }

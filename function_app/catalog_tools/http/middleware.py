@@ -10,8 +10,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import error_content
-from .jsonfast import dumps
+from ..errors import error_content
+from ..jsonfast import dumps
 
 access_log = logging.getLogger("catalog_tools.requests")
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import Request
 
-from . import jsonfast
-from .errors import ApiError
+from .. import jsonfast
+from ..errors import ApiError
 
 
 def _is_json_type(content_type: str) -> bool:

@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from ..contracts import ErrorResponse
+from ...contracts import ErrorResponse
+from ...errors import ApiError
+from ...traces import TraceStoreError
 from ..deps import StoreDep, ToolAuth
-from ..errors import ApiError
-from ..traces import TraceStoreError
 
 router = APIRouter(tags=["traces"])
 

@@ -12,33 +12,27 @@ from __future__ import annotations
 import bisect
 import heapq
 import json
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import bitsets
 from .filter_index import FilterIndex, first
 from .text_index import Fts5Tokens, Postings, TextIndex, best_scored
+from .words import FUZZY_CUTOFF, STOP_WORDS, attribute_text, exact_key, words
 
-WARMTH_LEVELS: tuple[str, ...] = ("light", "medium", "warm", "extra_warm")
+# The vocabularies of two filters, each in one place: the tool's argument model takes its Literal types from here.
+Warmth = Literal["light", "medium", "warm", "extra_warm"]  # in increasing order
 SortOrder = Literal["relevance", "price_asc", "price_desc", "rating_desc"]
-SORT_ORDERS: tuple[str, ...] = ("relevance", "price_asc", "price_desc", "rating_desc")
+WARMTH_LEVELS: tuple[str, ...] = get_args(Warmth)
+SORT_ORDERS: tuple[str, ...] = get_args(SortOrder)
 
-# Words that carry no product meaning in a shopper's request; dropped before matching.
-STOP_WORDS = frozenset(
-    """a an and are as at be best buy by can cheap cheapest costs do does find for from get give i in is it
-    its looking me most my need of on one or please product products return show sku some that the this to
-    under over want what which with find search item items expensive priced price size sizes color colour
-    colors colours""".split()
-)
-_TOKEN = re.compile(r"[a-z0-9]+")
-_FUZZY_CUTOFF = 80.0
+_SKU_CUTOFF = 60.0  # rapidfuzz ratio for a SKU suggestion
 _SCORE_ALL_BELOW = 32  # up to this many matches, score each one; beyond, rank groups of equal-scoring rows
 
 
@@ -97,30 +91,6 @@ class SearchResult:
     ignored: list[str] = field(default_factory=list)
 
 
-def _words(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
-
-
-def _attribute_text(attrs: dict[str, Any]) -> str:
-    words: list[str] = []
-    for key, value in attrs.items():
-        if key == "warmth" and isinstance(value, str):
-            words.append(value.replace("_", " "))
-        elif isinstance(value, bool):
-            if value:
-                words.append(key.replace("_", " "))
-        elif isinstance(value, list):
-            words.extend(str(v) for v in value)
-        else:
-            words.append(str(value))
-    return " ".join(words)
-
-
-def _exact_key(text: str) -> str:
-    """Name/SKU comparison key: "urban  PUFFER" and "Urban Puffer" are the same request."""
-    return " ".join(_words(text))
-
-
 def load_products(path: Path) -> list[Product]:
     """Read a catalog JSONL file; any bad line is a `CatalogError` naming the line."""
     try:
@@ -163,16 +133,17 @@ class Catalog:
         self._filters = FilterIndex(ranked, WARMTH_LEVELS)
         self._exact: dict[str, list[int]] = {}
         for position, p in enumerate(ranked):
-            for key in {_exact_key(p.name), _exact_key(p.sku)}:
+            for key in {exact_key(p.name), exact_key(p.sku)}:
                 self._exact.setdefault(key, []).append(position)
         self._text = TextIndex([(p.sku.replace("-", " "), p.name, p.category.replace("_", " "),
-                                 _attribute_text(p.attributes), p.description) for p in ranked], Fts5Tokens())
+                                 attribute_text(p.attributes), p.description) for p in ranked], Fts5Tokens())
         self._vocabulary: set[str] = self._text.words
         # Words a misspelling may be corrected to (not SKU parts).
         self._fuzzy_vocabulary = {w for w in self._text.named_words if len(w) >= 4 and w.isalpha()}
         self._vocab_list = sorted(self._vocabulary)
         self._fuzzy_list = sorted(self._fuzzy_vocabulary)
         self._public_json = lru_cache(maxsize=4096)(self._encode_public)
+        self._sku_keys: dict[str, str] | None = None  # exact_key(sku) -> sku, built at the first lookup
 
     def _encode_public(self, sku: str) -> str:
         return json.dumps(self.by_sku[sku].public(), separators=(",", ":"), ensure_ascii=False)
@@ -189,6 +160,20 @@ class Catalog:
     def __len__(self) -> int:
         return len(self.products)
 
+    def close_skus(self, text: str, limit: int = 3) -> list[str]:
+        """The catalog SKUs nearest to `text` (a mistyped or half-remembered SKU), best first; none if nothing is
+        close. Case and separators do not matter: "jkt urb 9" is near "JKT-URB-009"."""
+        from rapidfuzz import fuzz, process  # imported when used, as for query corrections
+
+        key = exact_key(text)
+        if not key:
+            return []
+        if self._sku_keys is None:
+            self._sku_keys = {exact_key(sku): sku for sku in self.by_sku}
+        found = process.extract(key, list(self._sku_keys), scorer=fuzz.ratio, limit=limit,
+                                score_cutoff=_SKU_CUTOFF)
+        return [self._sku_keys[match] for match, _, _ in found]
+
     def _is_prefix(self, word: str) -> bool:
         i = bisect.bisect_left(self._vocab_list, word)
         return i < len(self._vocab_list) and self._vocab_list[i].startswith(word)
@@ -199,7 +184,7 @@ class Catalog:
         shown: list[str] = []
         corrections: dict[str, str] = {}
         ignored: list[str] = []
-        for word in dict.fromkeys(_words(query)):
+        for word in dict.fromkeys(words(query)):
             if word in STOP_WORDS:
                 continue
             if word in self._vocabulary:
@@ -212,7 +197,7 @@ class Catalog:
                 # Imported on the first misspelling: rapidfuzz is ~50 ms of a cold start that most requests never use.
                 from rapidfuzz import fuzz, process
 
-                best = process.extractOne(word, self._fuzzy_list, scorer=fuzz.ratio, score_cutoff=_FUZZY_CUTOFF)
+                best = process.extractOne(word, self._fuzzy_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
                 if best is None:
                     ignored.append(word)
                     continue
@@ -311,6 +296,6 @@ class Catalog:
             positions = self._top(mask, "rating_desc" if sort == "relevance" else sort, top_k)
         else:
             present = [p for p in phrases if p is not None]
-            positions = self._top_relevant(present, mask, total, top_k, _exact_key(query), check)
+            positions = self._top_relevant(present, mask, total, top_k, exact_key(query), check)
         return SearchResult([self.products[self._by_position[p]] for p in positions], total, mode, shown,
                             corrections, ignored)

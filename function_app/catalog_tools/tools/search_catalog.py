@@ -1,20 +1,17 @@
-"""The `search_catalog` tool: its argument model (whose JSON Schema *is* the tool's `parameters`) and its run.
-
-Every model mistake (arguments that are not JSON, wrong types, unknown fields or values) becomes an
-error payload the model can read and act on; nothing here raises for bad input.
-"""
+"""The `search_catalog` tool: full-text search with filters and sorts; the output is kept inside its size budget
+(descriptions go first, then items from the end) and the search inside its time budget."""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from . import jsonfast
-from .catalog import Catalog, Filters, SearchResult, SearchTimeout
+from ..search import Catalog, Filters, SearchResult, SearchTimeout, SortOrder, Warmth
+from .base import Tool, ToolContext, compact
 
-TOOL_NAME = "search_catalog"
+NAME = "search_catalog"
 TOOL_DESCRIPTION = (
     "Search the product catalog. Full-text `query` over product names, SKUs, categories, attributes and "
     "descriptions (misspellings are corrected), narrowed by optional filters and ordered by `sort`. "
@@ -39,11 +36,11 @@ class SearchArguments(BaseModel):
     in_stock: bool | None = Field(default=None, description="true: only products in stock.")
     min_rating: float | None = Field(default=None, ge=0, le=5, description="Lowest average rating (0-5).")
     waterproof: bool | None = Field(default=None, description="Only waterproof (true) or non-waterproof (false).")
-    min_warmth: Literal["light", "medium", "warm", "extra_warm"] | None = Field(
+    min_warmth: Warmth | None = Field(
         default=None, description="At least this warm: light < medium < warm < extra_warm.")
     color: str | None = Field(default=None, max_length=32, description="Available in this colour, e.g. 'navy'.")
     size: str | None = Field(default=None, max_length=16, description="Available in this size, e.g. 'M' or '10'.")
-    sort: Literal["relevance", "price_asc", "price_desc", "rating_desc"] = Field(
+    sort: SortOrder = Field(
         default="relevance", description="Order of results.")
     top_k: int = Field(default=5, ge=1, le=TOP_K_MAX, description=f"How many results to return (1-{TOP_K_MAX}).")
 
@@ -57,63 +54,6 @@ class SearchArguments(BaseModel):
         return Filters(category=self.category, min_price=self.min_price, max_price=self.max_price,
                        in_stock=self.in_stock, min_rating=self.min_rating, waterproof=self.waterproof,
                        min_warmth=self.min_warmth, color=self.color, size=self.size)
-
-
-def _simplify(schema: Any) -> Any:
-    """Tool-friendly JSON Schema: drop pydantic's titles and turn `X | None` into plain optional `X`."""
-    if isinstance(schema, dict):
-        out = {k: _simplify(v) for k, v in schema.items() if k != "title"}
-        any_of = out.get("anyOf")
-        if isinstance(any_of, list) and {"type": "null"} in any_of and len(any_of) == 2:
-            (other,) = [s for s in any_of if s != {"type": "null"}]
-            del out["anyOf"]
-            out = {**other, **out}
-            if out.get("default", 0) is None:
-                del out["default"]
-        return out
-    if isinstance(schema, list):
-        return [_simplify(v) for v in schema]
-    return schema
-
-
-def tool_parameters() -> dict[str, Any]:
-    """The tool's `parameters` JSON Schema, generated from `SearchArguments`."""
-    schema = _simplify(SearchArguments.model_json_schema())
-    schema.pop("description", None)
-    return schema
-
-
-def tool_definition() -> dict[str, Any]:
-    """The Chat-Completions function definition that dataset rows carry in `tools`."""
-    return {"type": "function",
-            "function": {"name": TOOL_NAME, "description": TOOL_DESCRIPTION, "parameters": tool_parameters()}}
-
-
-def error_output(kind: str, message: str, problems: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"error": kind, "message": message}
-    if problems:
-        body["problems"] = problems
-    body["hint"] = "Fix the arguments and call search_catalog again."
-    return body
-
-
-def parse_arguments(raw: Any) -> SearchArguments | dict[str, Any]:
-    """Arguments as a JSON string or an object -> `SearchArguments`, or an error payload for the model."""
-    if isinstance(raw, str):
-        try:
-            raw = jsonfast.loads(raw) if raw.strip() else {}
-        except jsonfast.JsonError as exc:
-            problem = "are not valid JSON" if exc.code == "invalid_json" else "are refused"
-            return error_output("invalid_arguments", f"arguments {problem}: {exc.message}",
-                                [{"field": "arguments", "problem": exc.code}])
-    if not isinstance(raw, dict):
-        return error_output("invalid_arguments", "arguments must be a JSON object")
-    try:
-        return SearchArguments.model_validate(raw)
-    except ValidationError as exc:
-        problems = [{"field": ".".join(str(p) for p in e["loc"]) or "arguments", "problem": e["msg"]}
-                    for e in exc.errors(include_url=False, include_context=False, include_input=False)]
-        return error_output("invalid_arguments", "some arguments are not valid", problems)
 
 
 def _unknown_values(args: SearchArguments, catalog: Catalog) -> list[dict[str, Any]]:
@@ -164,29 +104,33 @@ def _fit(payload: dict[str, Any], budget: int) -> dict[str, Any]:
     return payload
 
 
-def run_search(raw_arguments: Any, catalog: Catalog, budget: int,
-               time_budget: float | None = None) -> tuple[str, bool]:
-    """Run the tool on raw arguments; return (output JSON string, ok). Never raises for bad input."""
-    parsed = parse_arguments(raw_arguments)
-    if isinstance(parsed, dict):
-        return json.dumps(parsed, separators=(",", ":")), False
-    problems = _unknown_values(parsed, catalog)
+def _run(args: SearchArguments, context: ToolContext) -> tuple[str, bool]:
+    catalog, budget, time_budget = context.catalog, context.output_char_budget, context.time_budget_seconds
+    problems = _unknown_values(args, catalog)
     if problems:
-        error = error_output("invalid_arguments", "some filter values are not in the catalog", problems)
-        return json.dumps(error, separators=(",", ":")), False
+        return compact(TOOL.error("invalid_arguments", "some filter values are not in the catalog", problems)), False
     try:
-        filters = parsed.filters()
-        result = catalog.search(parsed.query, filters, parsed.sort, parsed.top_k, time_budget)
+        filters = args.filters()
+        result = catalog.search(args.query, filters, args.sort, args.top_k, time_budget)
     except SearchTimeout:
-        error = error_output("search_timeout", f"the search took longer than {time_budget} s and was stopped; "
-                             "use fewer words or more filters")
-        return json.dumps(error, separators=(",", ":")), False
+        return compact(TOOL.error("search_timeout", f"the search took longer than {time_budget} s and was stopped; "
+                                  "use fewer words or more filters")), False
     # The usual case, fast: the products' JSON comes from the catalog's cache and is spliced into the payload's
     # (`"items":[]` can only be the key itself: inside a JSON string its quotes would be escaped). When that text
     # is ASCII it is also what the budget is measured on; otherwise, or over budget, the general path below.
-    shell = json.dumps(_payload(parsed, result, filters, items=False), separators=(",", ":"), ensure_ascii=False)
+    shell = json.dumps(_payload(args, result, filters, items=False), separators=(",", ":"), ensure_ascii=False)
     items = ",".join(catalog.public_json(p) for p in result.items)
     text = shell.replace('"items":[]', f'"items":[{items}]', 1)
     if text.isascii() and len(text) <= budget:
         return text, True
-    return json.dumps(_fit(_payload(parsed, result, filters), budget), separators=(",", ":"), ensure_ascii=False), True
+    return json.dumps(_fit(_payload(args, result, filters), budget), separators=(",", ":"), ensure_ascii=False), True
+
+
+TOOL: Tool[SearchArguments] = Tool(NAME, TOOL_DESCRIPTION, SearchArguments, _run,
+                                   example={"query": "Urban Puffer", "top_k": 3})
+
+
+def run_search(raw_arguments: Any, catalog: Catalog, budget: int,
+               time_budget: float | None = None) -> tuple[str, bool]:
+    """Run the tool on raw arguments; return (output JSON string, ok). Never raises for bad input."""
+    return TOOL.invoke(raw_arguments, ToolContext(catalog, budget, time_budget))
