@@ -1,0 +1,49 @@
+"""Gaming answers derived from the shape of a row's reference answer (see `plan_row`).
+
+Every attack belongs to one family: `number`, `code` or `text` (from the reference's shape, `shape.classify`),
+`any` (shape-independent: empty, JSON-wrapped, buried in a paragraph) or `catalog` (only when a catalog is given).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .base import CONTROL, Attack, describe
+from .catalog import CatalogContext, catalog_attacks
+from .codes import code_attacks, near_miss, row_candidates
+from .numbers import number_attacks
+from .shape import NUMBER, TEXT, classify, parse_number
+from .text import common_attacks, text_attacks
+
+__all__ = ["CONTROL", "Attack", "CatalogContext", "RowPlan", "describe", "near_miss", "plan_row"]
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """The control and the attacks for one row; `family` names the families used, e.g. `code+any+catalog`."""
+
+    shape: str
+    family: str
+    attacks: list[Attack]  # the control first
+
+
+def plan_row(reference: str, row: dict[str, Any], catalog: CatalogContext | None = None) -> RowPlan:
+    """The control and every attack that fits `reference`'s shape; catalog attacks only with a `catalog`."""
+    shape = classify(reference)
+    catalog_context = catalog is not None
+    if shape == NUMBER:
+        parsed = parse_number(reference)
+        assert parsed is not None  # classify said so
+        own = number_attacks(parsed)
+    elif shape == TEXT:
+        own = text_attacks(reference)
+    else:
+        candidates = catalog.candidates(row, reference) if catalog else row_candidates(row, reference)
+        own = code_attacks(reference, candidates, catalog.skus if catalog else candidates)
+    attacks = [*own, *common_attacks(reference, catalog_context)]
+    if catalog and shape != NUMBER:
+        attacks.extend(catalog_attacks(reference, catalog.skus))
+    families = [shape, "any", *(["catalog"] if catalog and shape != NUMBER else [])]
+    control = Attack(CONTROL, "control", describe(CONTROL), reference)
+    return RowPlan(shape, "+".join(families), [control, *attacks])
