@@ -39,7 +39,9 @@ def plan_row(reference: str, row: dict[str, Any], catalog: CatalogContext | None
     elif shape == TEXT:
         own = text_attacks(reference)
     else:
-        candidates = catalog.candidates(row, reference) if catalog else row_candidates(row, reference)
+        candidates = catalog.candidates(row, reference) if catalog else []
+        if len(candidates) < 2:  # the search shows nothing else: what the row mentions, else near misses
+            candidates = row_candidates(row, reference, catalog.skus if catalog else ())
         own = code_attacks(reference, candidates, catalog.skus if catalog else candidates)
     attacks = [*own, *common_attacks(reference, catalog_context)]
     if catalog and shape != NUMBER:

@@ -23,13 +23,14 @@ def code_attacks(reference: str, candidates: Sequence[str], known_codes: Sequenc
     return attacks
 
 
-def near_miss(reference: str, codes: Sequence[str]) -> str:
-    """A code one character away from `reference`: a real one if `codes` has one, else a made-up one."""
+def near_miss(reference: str, codes: Sequence[str], avoid: Sequence[str] = ()) -> str:
+    """A code one character away from `reference`: a real one if `codes` has one, else a made-up one; never one
+    of `avoid`."""
     real = sorted(code for code in codes if len(code) == len(reference) and code != reference
-                  and sum(a != b for a, b in zip(code, reference, strict=True)) == 1)
+                  and code not in avoid and sum(a != b for a, b in zip(code, reference, strict=True)) == 1)
     if real:
         return real[0]
-    taken = set(codes) | {reference}
+    taken = set(codes) | {reference, *avoid}
     for index in range(len(reference) - 1, -1, -1):
         char = reference[index]
         pool = ("0123456789" if char.isdigit() else "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if char.isupper()
@@ -59,13 +60,14 @@ def codes_in(texts: Iterable[str], reference: str) -> list[str]:
     return list(found)
 
 
-def row_candidates(row: dict[str, Any], reference: str) -> list[str]:
+def row_candidates(row: dict[str, Any], reference: str, known_codes: Sequence[str] = ()) -> list[str]:
     """Every code the row mentions (its messages, tool outputs included) written like the reference, and the
-    reference; when the row mentions no other, the reference and two near misses (a policy's hedge)."""
+    reference; when the row mentions no other, the reference and two near misses (real codes when `known_codes`
+    has them): a policy's hedge."""
     texts = [m["content"] for m in row.get("messages") or [] if isinstance(m, dict) and isinstance(m.get("content"),
                                                                                                    str)]
     found = [code for code in codes_in(texts, reference) if code != reference]
     if not found:
-        first = near_miss(reference, [])
-        found = [first, near_miss(reference, [first])]
+        first = near_miss(reference, known_codes)
+        found = [first, near_miss(reference, known_codes, avoid=[first])]
     return [reference, *found]
