@@ -20,7 +20,7 @@ DESCRIPTIONS: dict[str, str] = {
     "off_10pct": "a value 10% higher",
     "several_numbers": "the value and its two neighbours at once (12, 13 or 14)",
     # code
-    "all_candidates": "every candidate code of the row's tool outputs (or the row's text) at once",
+    "all_candidates": "every candidate code at once (tool outputs, else the row's text)",
     "lower_case": "the reference in lower case",
     "upper_case": "the reference in upper case",
     "near_miss": "a code one character off (another real one when one exists)",
