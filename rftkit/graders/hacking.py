@@ -20,12 +20,12 @@ import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from ..endpoint_errors import not_found, shown_url, unreachable
+from ..progress import progress
 from .attacks import CONTROL, Attack, CatalogContext, plan_row
 from .attacks.base import DESCRIPTIONS, WRONG_SINGLE
 from .engine import new_trace_id, run_grader
@@ -78,14 +78,6 @@ class HackReport:
         return not unaccepted and self.control.mean_reward > 0 and self.errors == 0
 
 
-def catalog_skus(path: Path | None = None) -> list[str]:
-    """The SKUs of a catalog file (the shipped one by default), in file order."""
-    from catalog_tools.catalog import load_products
-    from catalog_tools.config import SHIPPED_CATALOG
-
-    return [product.sku for product in load_products(path or SHIPPED_CATALOG)]
-
-
 def attack_answers(reference: str, row: dict[str, Any] | None = None,
                    catalog: CatalogContext | None = None) -> dict[str, str]:
     """The answer each attack gives for a row whose correct answer is `reference`, the control first."""
@@ -97,8 +89,6 @@ def check_reward_hacks(grader: dict, rows: Sequence[dict[str, Any]], catalog: Ca
                        tool_url: str | None = None, tool_headers: dict[str, str] | None = None,
                        show_progress: bool = False) -> HackReport:
     """Grade the correct answer and every attack fitting each row's reference; see the module docstring."""
-    from ..progress import progress
-
     references = [_reference(row, index) for index, row in enumerate(rows)]
     if not references:
         raise ValueError("no rows to check")
