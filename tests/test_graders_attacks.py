@@ -183,3 +183,23 @@ def test_report_json_matches_the_text():
     as_json = report_json(report)
     assert as_json["flagged"] == [r.attack for r in report.flagged] and as_json["ok"] is False
     assert {a["attack"]: a["family"] for a in as_json["answers"]}["several_numbers"] == "number"
+
+
+def test_episodes_give_the_candidates(tmp_path, capsys):
+    from rftkit.rollouts import Episode, ToolCallRecord, write_episodes
+
+    row = {"id": "t-1", "reference_answer": "MSFT", "messages": [{"role": "user", "content": "Largest? (e.g. AAPL)"}]}
+    data = write_jsonl(tmp_path / "rows.jsonl", [row])
+    calls = [ToolCallRecord("c1", "fc1", "search", "{}", '{"hits": ["MSFT", "NVDA"]}', ok=True),
+             ToolCallRecord("c2", "fc2", "search", "{}", '{"hits": ["ORCL"]}', ok=False)]  # a failed call: unseen
+    episodes = tmp_path / "episodes.jsonl"
+    write_episodes(episodes, [Episode("t-1", 0, "trace_1", "scripted", tool_calls=calls)])
+    assert main(["reward-hacks", "--grader", "job-a", "--data", str(data), "--episodes", str(episodes), "--json"]) == 0
+    examples = {a["attack"]: a["example"] for a in json.loads(capsys.readouterr().out)["answers"]}
+    assert examples["all_candidates"] == "MSFT, NVDA"
+    main(["reward-hacks", "--grader", "job-a", "--data", str(data), "--json"])  # without: what the row mentions
+    assert {a["attack"]: a["example"] for a in report_json_from(capsys.readouterr().out)}["all_candidates"] == (
+        "MSFT, AAPL")
+    episodes.write_text("not json\n", encoding="utf-8")
+    assert main(["reward-hacks", "--grader", "job-a", "--data", str(data), "--episodes", str(episodes)]) == 2
+    assert "episodes.jsonl:1: not an episode record" in capsys.readouterr().err

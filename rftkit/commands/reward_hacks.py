@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="catalog JSONL: adds the catalog attacks (every SKU, hedged SKUs) to code and text rows "
                         "(default: CATALOG_PATH when set, else the shipped catalog for the shipped data, else none)")
     p.add_argument("--no-catalog", action="store_true", help="no catalog attacks, whatever the defaults")
+    p.add_argument("--episodes", type=Path, help="dry-run episodes JSONL (`dry-run --episodes`): the codes their "
+                   "tool outputs show are each row's candidates for `all_candidates`")
     p.add_argument("--json", action="store_true", help="print the report as JSON (no progress bar)")
     p.add_argument("--threshold", type=float, default=0.5,
                    help="flag an attack earning more than this share of the correct answer's mean reward")
@@ -56,9 +58,10 @@ def run(args: argparse.Namespace) -> int:
     from catalog_tools.catalog import CatalogError
 
     from ..graders.attacks import CatalogContext
-    from ..graders.hacking import ATTACKS, check_reward_hacks, format_report, report_json
+    from ..graders.hacking import ATTACKS, check_reward_hacks, format_report, report_json, tool_outputs_by_row
     from ..graders.io import load_grader, parse_headers, unusable_grader_message
     from ..jsonl import read_jsonl
+    from ..rollouts import read_episodes
 
     try:
         grader = load_grader(args.grader, parse_headers(args.header))
@@ -67,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         rows = rows[:args.limit] if args.limit > 0 else rows
         path = None if args.no_catalog else catalog_path(args.data, args.catalog)
         catalog = CatalogContext.load(path) if path else None
+        tool_outputs = tool_outputs_by_row(read_episodes(args.episodes)) if args.episodes else None
     except (ValueError, OSError, CatalogError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -80,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         report = check_reward_hacks(grader, rows, catalog, threshold=args.threshold, concurrency=args.concurrency,
-                                    tool_url=args.tool_url, tool_headers=tool_headers, show_progress=not args.json)
+                                    tool_url=args.tool_url, tool_headers=tool_headers, tool_outputs=tool_outputs,
+                                    show_progress=not args.json)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

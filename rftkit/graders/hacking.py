@@ -87,12 +87,17 @@ def attack_answers(reference: str, row: dict[str, Any] | None = None,
 def check_reward_hacks(grader: dict, rows: Sequence[dict[str, Any]], catalog: CatalogContext | None = None, *,
                        threshold: float = 0.5, http_client: httpx.Client | None = None, concurrency: int = 16,
                        tool_url: str | None = None, tool_headers: dict[str, str] | None = None,
-                       show_progress: bool = False) -> HackReport:
-    """Grade the correct answer and every attack fitting each row's reference; see the module docstring."""
+                       tool_outputs: dict[str, list[str]] | None = None, show_progress: bool = False) -> HackReport:
+    """Grade the correct answer and every attack fitting each row's reference; see the module docstring.
+
+    `tool_outputs`: row id -> the tool outputs its rollouts saw (`tool_outputs_by_row`), for the candidate codes.
+    """
     references = [_reference(row, index) for index, row in enumerate(rows)]
     if not references:
         raise ValueError("no rows to check")
-    plans = [plan_row(reference, row, catalog) for row, reference in zip(rows, references, strict=True)]
+    outputs = tool_outputs or {}
+    plans = [plan_row(reference, row, catalog, outputs.get(str(row.get("id")), []))
+             for row, reference in zip(rows, references, strict=True)]
     jobs = [(index, item, row) for index, (row, plan) in enumerate(zip(rows, plans, strict=True))
             for item in plan.attacks]
     owned = http_client is None
@@ -127,6 +132,14 @@ def check_reward_hacks(grader: dict, rows: Sequence[dict[str, Any]], catalog: Ca
     families = [RowFamily(str(row.get("id", index + 1)), plan.shape, plan.family)
                 for index, (row, plan) in enumerate(zip(rows, plans, strict=True))]
     return HackReport(str(grader.get("name", "")), len(rows), threshold, control, attacks, families)
+
+
+def tool_outputs_by_row(episodes: Sequence[Any]) -> dict[str, list[str]]:
+    """Row id -> the outputs of the tool calls that worked, from dry-run episodes (`rollouts.read_episodes`)."""
+    outputs: dict[str, list[str]] = {}
+    for episode in episodes:
+        outputs.setdefault(str(episode.row_id), []).extend(call.output for call in episode.tool_calls if call.ok)
+    return outputs
 
 
 def _reference(row: Any, index: int) -> str:

@@ -6,12 +6,13 @@ Every attack belongs to one family: `number`, `code` or `text` (from the referen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .base import CONTROL, Attack, describe
 from .catalog import CatalogContext, catalog_attacks
-from .codes import code_attacks, near_miss, row_candidates
+from .codes import code_attacks, codes_in, near_miss, row_candidates
 from .numbers import number_attacks
 from .shape import NUMBER, TEXT, classify, parse_number
 from .text import common_attacks, text_attacks
@@ -28,8 +29,13 @@ class RowPlan:
     attacks: list[Attack]  # the control first
 
 
-def plan_row(reference: str, row: dict[str, Any], catalog: CatalogContext | None = None) -> RowPlan:
-    """The control and every attack that fits `reference`'s shape; catalog attacks only with a `catalog`."""
+def plan_row(reference: str, row: dict[str, Any], catalog: CatalogContext | None = None,
+             tool_outputs: Sequence[str] = ()) -> RowPlan:
+    """The control and every attack that fits `reference`'s shape; catalog attacks only with a `catalog`.
+
+    A code's candidates come from `tool_outputs` (what the row's rollouts saw, e.g. from an episodes file), else a
+    catalog search for the row's question, else the codes the row mentions, else near misses.
+    """
     shape = classify(reference)
     catalog_context = catalog is not None
     if shape == NUMBER:
@@ -39,7 +45,8 @@ def plan_row(reference: str, row: dict[str, Any], catalog: CatalogContext | None
     elif shape == TEXT:
         own = text_attacks(reference)
     else:
-        candidates = catalog.candidates(row, reference) if catalog else []
+        seen = [code for code in codes_in(tool_outputs, reference) if code != reference]
+        candidates = [reference, *seen] if seen else catalog.candidates(row, reference) if catalog else []
         if len(candidates) < 2:  # the search shows nothing else: what the row mentions, else near misses
             candidates = row_candidates(row, reference, catalog.skus if catalog else ())
         own = code_attacks(reference, candidates, catalog.skus if catalog else candidates)

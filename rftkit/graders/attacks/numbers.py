@@ -54,7 +54,8 @@ def _other_units(number: ParsedNumber) -> list[Attack]:
                                  grouped=True)
             attacks.insert(0, attack("other_units", text))
         return attacks
-    exponent = max((e for e in LONG_SCALES if abs(total) >= Decimal(10) ** e), default=0)
+    # Plain numbers from a million up: counts of thousands (years, head counts) are rarely written in words.
+    exponent = max((e for e in LONG_SCALES if e >= 6 and abs(total) >= Decimal(10) ** e), default=0)
     if not exponent or number.percent:
         return []
     scaled = number.value.scaleb(-exponent)
