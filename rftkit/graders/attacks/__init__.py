@@ -38,9 +38,8 @@ def plan_row(reference: str, row: dict[str, Any], catalog: CatalogContext | None
     """
     shape = classify(reference)
     catalog_context = catalog is not None
-    if shape == NUMBER:
-        parsed = parse_number(reference)
-        assert parsed is not None  # classify said so
+    parsed = parse_number(reference)
+    if parsed is not None:  # shape == NUMBER
         own = number_attacks(parsed)
     elif shape == TEXT:
         own = text_attacks(reference)
