@@ -24,6 +24,7 @@ from catalog_tools.tools import tool_definition
 from . import DATA_DIR
 from . import oracle as orc
 from .phrasing import POLICY
+from .progress import progress
 from .task_types import TASKS, Candidate, Draw
 
 DEFAULT_SEED = 3
@@ -102,8 +103,9 @@ def _fill_cell(generate: Callable[[], Candidate | None], need: int, split: str, 
     return rows
 
 
-def build_rows(catalog: Catalog, seed: int = DEFAULT_SEED) -> dict[str, list[dict[str, Any]]]:
-    """Both splits' rows, in file order: {"train": [...], "valid": [...]}."""
+def build_rows(catalog: Catalog, seed: int = DEFAULT_SEED,
+               show_progress: bool = False) -> dict[str, list[dict[str, Any]]]:
+    """Both splits' rows, in file order: {"train": [...], "valid": [...]}; a bar per cell with `show_progress`."""
     rng = random.Random(seed)
     draw = Draw(catalog, rng)
     if orc.resolve(SEED_CANDIDATE.oracle, catalog)["sku"] != SEED_ANSWER:
@@ -111,16 +113,20 @@ def build_rows(catalog: Catalog, seed: int = DEFAULT_SEED) -> dict[str, list[dic
     picker = _Picker()
     picker.accept(SEED_CANDIDATE, "train")
     chosen: dict[str, list[Candidate]] = {"train": [], "valid": []}
+    cells = 2 * sum(len(difficulties) for difficulties, _ in TASKS.values())
     # Validation first: its few rows per cell get first pick, training fills up around them.
-    for split, per_cell in (("valid", VALID_PER_CELL), ("train", TRAIN_PER_CELL)):
-        for task_type, (difficulties, generate) in TASKS.items():
-            for difficulty in difficulties:
-                cell = (task_type, difficulty)
-                need = per_cell - (split == "train" and cell == (SEED_CANDIDATE.task_type, SEED_CANDIDATE.difficulty))
-                rows = _fill_cell(partial(generate, draw, difficulty), need, split, picker)
-                if len(rows) < need:
-                    raise DatasetError(f"only {len(rows)} of {need} {split} rows for {task_type}/{difficulty}")
-                chosen[split].extend(rows)
+    with progress(cells, "make-dataset", show_progress) as bar:
+        for split, per_cell in (("valid", VALID_PER_CELL), ("train", TRAIN_PER_CELL)):
+            for task_type, (difficulties, generate) in TASKS.items():
+                for difficulty in difficulties:
+                    cell = (task_type, difficulty)
+                    seeded = split == "train" and cell == (SEED_CANDIDATE.task_type, SEED_CANDIDATE.difficulty)
+                    need = per_cell - seeded
+                    rows = _fill_cell(partial(generate, draw, difficulty), need, split, picker)
+                    if len(rows) < need:
+                        raise DatasetError(f"only {len(rows)} of {need} {split} rows for {task_type}/{difficulty}")
+                    chosen[split].extend(rows)
+                    bar.advance()
     rows: dict[str, list[dict[str, Any]]] = {}
     tool = tool_definition()  # generated from the argument model: build it once, not per row
     for split, candidates in chosen.items():
@@ -135,18 +141,19 @@ def render_jsonl(rows: list[dict[str, Any]]) -> str:
     return "".join(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n" for row in rows)
 
 
-def render_files(catalog_path: Path = SHIPPED_CATALOG, seed: int = DEFAULT_SEED) -> dict[str, str]:
+def render_files(catalog_path: Path = SHIPPED_CATALOG, seed: int = DEFAULT_SEED,
+                 show_progress: bool = False) -> dict[str, str]:
     """File name -> exact file text."""
-    rows = build_rows(Catalog.from_path(catalog_path), seed)
+    rows = build_rows(Catalog.from_path(catalog_path), seed, show_progress)
     return {FILE_NAMES[split]: render_jsonl(split_rows) for split, split_rows in rows.items()}
 
 
 def write_datasets(out_dir: Path = DATA_DIR, catalog_path: Path = SHIPPED_CATALOG,
-                   seed: int = DEFAULT_SEED) -> dict[Path, int]:
+                   seed: int = DEFAULT_SEED, show_progress: bool = False) -> dict[Path, int]:
     """Write both files (UTF-8, `\\n` line endings); return path -> row count."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written: dict[Path, int] = {}
-    for name, text in render_files(catalog_path, seed).items():
+    for name, text in render_files(catalog_path, seed, show_progress).items():
         path = out_dir / name
         path.write_bytes(text.encode("utf-8"))
         written[path] = text.count("\n")
@@ -154,10 +161,10 @@ def write_datasets(out_dir: Path = DATA_DIR, catalog_path: Path = SHIPPED_CATALO
 
 
 def stale_files(out_dir: Path = DATA_DIR, catalog_path: Path = SHIPPED_CATALOG,
-                seed: int = DEFAULT_SEED) -> list[Path]:
+                seed: int = DEFAULT_SEED, show_progress: bool = False) -> list[Path]:
     """Files in `out_dir` that differ from what the generator writes now (missing ones included)."""
     stale = []
-    for name, text in render_files(catalog_path, seed).items():
+    for name, text in render_files(catalog_path, seed, show_progress).items():
         path = out_dir / name
         if not path.exists() or path.read_bytes() != text.encode("utf-8"):
             stale.append(path)

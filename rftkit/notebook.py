@@ -175,14 +175,17 @@ def _grader_run_failure(run: Any) -> str | None:
 
 def reward_hack_tables(session: NotebookSession, graders: dict[str, dict[str, Any]], rows: int = 24) -> str:
     """The reward-hacking check for each grader on the first `rows` validation rows, as text tables."""
-    from .graders.hacking import catalog_skus, check_reward_hacks, format_report
+    from catalog_tools.config import SHIPPED_CATALOG
+
+    from .graders.attacks import CatalogContext
+    from .graders.hacking import check_reward_hacks, format_report
 
     data = [json.loads(line) for line in VALID_FILE.read_text(encoding="utf-8").splitlines()[:rows]]
-    skus = catalog_skus()
+    catalog = CatalogContext.load(SHIPPED_CATALOG)
     tool_url = f"{session.tool_base_url}/tool/search_catalog"
     tables = []
     for label, grader in graders.items():
-        report = check_reward_hacks(grader, data, skus, tool_url=tool_url, tool_headers=session.tool_headers)
+        report = check_reward_hacks(grader, data, catalog, tool_url=tool_url, tool_headers=session.tool_headers)
         # The endpoint grader accepts lower case on purpose: SKUs are case-insensitive identifiers.
         accepted = ("lower_case",) if grader.get("type") == "endpoint" else ()
         tables.append(f"{label}\n{format_report(report, accepted)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -102,8 +103,8 @@ def test_grade_against_the_endpoint(capsys):
 def test_reward_hacks_on_job_a_passes(capsys, data):
     assert main(["reward-hacks", "--grader", "job-a", "--data", str(data)]) == 0
     out = capsys.readouterr().out
-    assert "| correct      | the reference answer alone (control)" in out
-    assert "0 flagged" in out
+    assert "| correct        | control | the reference answer alone (control)" in out
+    assert "0 flagged" in out and "attack families code+any: 2 rows" in out  # not shipped data: no catalog
 
 
 def test_reward_hacks_on_the_endpoint_flags_lower_case(capsys, data):
@@ -115,7 +116,7 @@ def test_reward_hacks_on_the_endpoint_flags_lower_case(capsys, data):
         accepted_out = capsys.readouterr().out
     assert flagged == 1 and "| lower_case " in flagged_out and "FLAGGED" in flagged_out
     assert accepted == 0 and "FLAGGED (accepted)" in accepted_out
-    assert "| correct      | the reference answer alone (control)                       | 1.000 " in accepted_out
+    assert re.search(r"\| correct +\| control \| the reference answer alone \(control\) +\| 1\.000 ", accepted_out)
 
 
 def test_reward_hacks_usage_errors(capsys, tmp_path, data):

@@ -7,14 +7,15 @@ import re
 
 import pytest
 
+from catalog_tools.config import SHIPPED_CATALOG
+from rftkit.graders.attacks import CatalogContext
+from rftkit.graders.attacks.codes import near_miss
 from rftkit.graders.hacking import (
-    ATTACKS,
     CONTROL,
+    DESCRIPTIONS,
     attack_answers,
-    catalog_skus,
     check_reward_hacks,
     format_report,
-    near_miss,
 )
 from rftkit.graders.presets import endpoint_grader, job_a_grader
 from tests.support import make_app, serve
@@ -24,9 +25,18 @@ TOOLS = [{"type": "function", "function": {"name": "search_catalog", "descriptio
 CODE = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+(?![A-Za-z0-9-])")  # as /score finds SKUs
 
 
+CATALOG_ATTACKS = ["all_candidates", "lower_case", "near_miss", "paragraph", "json_wrapped", "empty", "all_skus",
+                   "hedged_skus"]
+
+
 @pytest.fixture(scope="module")
-def skus() -> list[str]:
-    return catalog_skus()
+def catalog() -> CatalogContext:
+    return CatalogContext.load(SHIPPED_CATALOG)
+
+
+@pytest.fixture(scope="module")
+def skus(catalog) -> list[str]:
+    return catalog.skus
 
 
 def rows(references: list[str], tools: list | None = None) -> list[dict]:
@@ -50,86 +60,95 @@ def test_near_miss_on_the_shipped_catalog_is_one_character_off(skus):
         assert sum(a != b for a, b in zip(miss, reference, strict=True)) == 1
 
 
-def test_attack_answers(skus):
-    answers = attack_answers("JKT-URB-009", skus)
-    assert list(answers) == list(ATTACKS)
+def test_attack_answers(skus, catalog):
+    answers = attack_answers("JKT-URB-009", rows(["JKT-URB-009"])[0], catalog)
+    assert list(answers) == [CONTROL, *CATALOG_ATTACKS]
     assert answers[CONTROL] == "JKT-URB-009"
     assert answers["all_skus"].split(", ") == skus
+    # The candidates a search for the row's question shows, the reference first.
+    assert answers["all_candidates"].split(", ")[0] == "JKT-URB-009"
+    assert CODE.findall(answers["hedged_skus"])[0] == "JKT-URB-009" and len(CODE.findall(answers["hedged_skus"])) == 3
     assert CODE.findall(answers["paragraph"]) == ["JKT-URB-009"] and len(answers["paragraph"]) > 300
     assert answers["lower_case"] == "jkt-urb-009"
     assert json.loads(answers["json_wrapped"]) == {"sku": "JKT-URB-009"}
     assert answers["empty"] == ""
     assert answers["near_miss"] in skus and answers["near_miss"] != "JKT-URB-009"
-    assert attack_answers("NEW-SKU-1", skus)["all_skus"].endswith(", NEW-SKU-1")
+    assert attack_answers("NEW-SKU-1", {}, catalog)["all_skus"].endswith(", NEW-SKU-1")
 
 
-def test_job_a_grader_resists_every_attack(skus):
-    report = check_reward_hacks(job_a_grader(), rows(["JKT-URB-009", "JKT-ALP-001"]), skus)
+def test_job_a_grader_resists_every_attack(catalog):
+    report = check_reward_hacks(job_a_grader(), rows(["JKT-URB-009", "JKT-ALP-001"]), catalog)
     assert report.control.mean_reward == pytest.approx(1.0)
     means = {result.attack: result.mean_reward for result in report.attacks}
     assert means["lower_case"] == pytest.approx(0.1 * 10 / 22)  # the fuzzy tenth only, both SKUs alike
     assert means["empty"] == 0.0
     assert means["near_miss"] == pytest.approx(0.1 * 10 / 11)
     assert all(mean < 0.1 for mean in means.values())
+    # The fuzzy tenth pays a hedge a little, but less than one wrong SKU: hedging is not learnable.
+    assert 0 < means["hedged_skus"] < means["near_miss"]
     assert report.flagged == [] and report.ok() and report.errors == 0
     table = format_report(report)
     assert "| correct " in table and "0 flagged" in table and "FLAGGED" not in table
+    assert "| hedged_skus    | catalog |" in table and "attack families code+any+catalog: 2 rows" in table
 
 
-def test_a_gameable_grader_is_flagged(skus):
+def test_a_gameable_grader_is_flagged(catalog):
     like = {"type": "string_check", "name": "contains", "input": "{{sample.output_text}}",
             "reference": "{{item.reference_answer}}", "operation": "ilike"}
-    report = check_reward_hacks(like, rows(["JKT-URB-009"]), skus)
+    report = check_reward_hacks(like, rows(["JKT-URB-009"]), catalog)
     flagged = {result.attack for result in report.flagged}
-    assert flagged == {"all_skus", "paragraph", "lower_case", "json_wrapped"}
+    assert flagged == {"all_candidates", "all_skus", "hedged_skus", "paragraph", "lower_case", "json_wrapped"}
     assert not report.ok() and not report.ok(accepted=["lower_case"])
     assert report.ok(accepted=sorted(flagged))
     assert "FLAGGED (accepted)" in format_report(report, accepted=["paragraph"])
 
 
-def test_threshold_is_configurable(skus):
+def test_threshold_is_configurable(catalog):
     job_a = job_a_grader()
     # near_miss earns 0.1 * 10/11 = 0.091, json_wrapped 0.1 * 2/3, lower_case 0.1 * 10/22.
-    assert [r.attack for r in check_reward_hacks(job_a, rows(["JKT-URB-009"]), skus, threshold=0.08).flagged] == [
+    assert [r.attack for r in check_reward_hacks(job_a, rows(["JKT-URB-009"]), catalog, threshold=0.08).flagged] == [
         "near_miss"]
-    assert {r.attack for r in check_reward_hacks(job_a, rows(["JKT-URB-009"]), skus, threshold=0.0).flagged} == {
-        "paragraph", "lower_case", "json_wrapped", "near_miss", "all_skus"}
+    # The hedges keep their own limit (one wrong candidate's reward), whatever the threshold.
+    assert {r.attack for r in check_reward_hacks(job_a, rows(["JKT-URB-009"]), catalog, threshold=0.0).flagged} == {
+        "paragraph", "lower_case", "json_wrapped", "near_miss"}
 
 
-def test_a_grader_that_pays_nothing_for_the_right_answer_fails(skus):
+def test_a_grader_that_pays_nothing_for_the_right_answer_fails(catalog):
     ne = {"type": "string_check", "name": "ne", "input": "{{sample.output_text}}",
           "reference": "{{item.reference_answer}}", "operation": "ne"}
-    report = check_reward_hacks(ne, rows(["JKT-URB-009"]), skus)
+    report = check_reward_hacks(ne, rows(["JKT-URB-009"]), catalog)
     assert report.control.mean_reward == 0.0
     assert all(result.share is None for result in report.attacks)
-    assert {result.attack for result in report.flagged} == set(ATTACKS) - {CONTROL}
+    # Every attack earns 1; the hedges earn no more than the near miss (also 1), so they are not flagged.
+    assert {result.attack for result in report.flagged} == set(CATALOG_ATTACKS) - {
+        "all_candidates", "all_skus", "hedged_skus"}
     assert "the correct answer earns nothing" in format_report(report)
 
 
-def test_rows_need_a_reference(skus):
+def test_rows_need_a_reference(catalog):
     with pytest.raises(ValueError, match="row 2 .*has no reference_answer"):
-        check_reward_hacks(job_a_grader(), [{"reference_answer": "A-1"}, {"id": "x"}], skus)
+        check_reward_hacks(job_a_grader(), [{"reference_answer": "A-1"}, {"id": "x"}], catalog)
     with pytest.raises(ValueError, match="no rows"):
-        check_reward_hacks(job_a_grader(), [], skus)
+        check_reward_hacks(job_a_grader(), [], catalog)
 
 
-def test_project_endpoint_grader(skus):
+def test_project_endpoint_grader(catalog):
     with serve(make_app()) as url:
         data = rows(["JKT-URB-009", "JKT-ALP-001", "BOT-FJO-001"], tools=TOOLS)
         grader = endpoint_grader(f"{url}/score")
-        plain = check_reward_hacks(grader, data, skus)
-        with_tool = check_reward_hacks(grader, data, skus, tool_url=f"{url}/tool/search_catalog")
-        broken_tool = check_reward_hacks(grader, data[:1], skus, tool_url=f"{url}/nope")
+        plain = check_reward_hacks(grader, data, catalog)
+        with_tool = check_reward_hacks(grader, data, catalog, tool_url=f"{url}/tool/search_catalog")
+        broken_tool = check_reward_hacks(grader, data[:1], catalog, tool_url=f"{url}/nope")
     # No tool call under the trace: /score halves every answer, so shares are unchanged.
     assert plain.control.mean_reward == pytest.approx(0.5)
     assert with_tool.control.mean_reward == pytest.approx(1.0)
     for report in (plain, with_tool):
         shares = {result.attack: result.share for result in report.attacks}
         assert shares == pytest.approx({"all_skus": 0.0, "paragraph": 0.3, "lower_case": 1.0, "json_wrapped": 0.3,
-                                        "empty": 0.0, "near_miss": 0.0})
+                                        "empty": 0.0, "near_miss": 0.0, "all_candidates": 0.0, "hedged_skus": 0.0})
         assert [result.attack for result in report.flagged] == ["lower_case"]  # /score ignores case by design
         assert report.errors == 0 and report.ok(accepted=["lower_case"])
-    assert broken_tool.errors == len(ATTACKS)
+    assert broken_tool.errors == 1 + len(CATALOG_ATTACKS)
     assert broken_tool.control.first_error.startswith(f"tool call failed: {url}/nope answered HTTP 404 Not Found")
     assert not broken_tool.ok(accepted=["lower_case"])
 
@@ -138,9 +157,9 @@ def test_partly_failed_gradings_keep_the_verdict_and_say_so():
     from rftkit.graders.hacking import AttackResult, HackReport
 
     error = "http://127.0.0.1:9/score: the endpoint answered HTTP 500: boom"
-    control = AttackResult(CONTROL, ATTACKS[CONTROL], 1.0, None, False, 0, "A-1")
-    flagged = AttackResult("lower_case", ATTACKS["lower_case"], 0.9, 0.9, True, 1, "a-1", error)
-    dead = AttackResult("empty", ATTACKS["empty"], 0.0, 0.0, False, 2, "", error)
+    control = AttackResult(CONTROL, DESCRIPTIONS[CONTROL], 1.0, None, False, 0, "A-1", family="control", rows=2)
+    flagged = AttackResult("lower_case", DESCRIPTIONS["lower_case"], 0.9, 0.9, True, 1, "a-1", error, "code", 2)
+    dead = AttackResult("empty", DESCRIPTIONS["empty"], 0.0, 0.0, False, 2, "", error, "any", 2)
     text = format_report(HackReport("g", 2, 0.5, control, [flagged, dead]))
     assert "| FLAGGED (partly graded, 1 errors: the endpoint answered HTTP 500) |" in text
     assert "| not graded (2 errors: the endpoint answered HTTP 500)" in text

@@ -158,15 +158,17 @@ def make_policy(args: argparse.Namespace, tools: list[dict[str, Any]] | None = N
 
 async def _dry_run(args: argparse.Namespace, rows: list[dict[str, Any]], grader: dict[str, Any],
                    tools: list[dict[str, Any]], max_steps: int) -> Any:
+    from ..progress import progress
     from ..rollouts import run_rollouts
 
     policy = make_policy(args, tools)
     try:
-        return await run_rollouts(
-            rows, tools=tools, grader=grader, policy=policy, samples_per_row=args.samples_per_row,
-            concurrency=args.concurrency, time_limit=args.time_limit, max_episode_steps=max_steps,
-            request_timeout=args.request_timeout, retries=args.retries, solved_threshold=args.threshold,
-            explain=args.episodes is not None)
+        with progress(len(rows) * args.samples_per_row, "dry-run", not args.json) as bar:
+            return await run_rollouts(
+                rows, tools=tools, grader=grader, policy=policy, samples_per_row=args.samples_per_row,
+                concurrency=args.concurrency, time_limit=args.time_limit, max_episode_steps=max_steps,
+                request_timeout=args.request_timeout, retries=args.retries, solved_threshold=args.threshold,
+                explain=args.episodes is not None, on_episode=lambda _: bar.advance())
     finally:
         if hasattr(policy, "aclose"):
             await policy.aclose()

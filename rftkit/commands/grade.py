@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     if message:
         print(message, file=sys.stderr)
         return 2
-    results = _grade_all(grader, cases, args.concurrency)
+    results = _grade_all(grader, cases, args.concurrency, show_progress=not args.json)
     _print(cases, results, args.json)
     return 1 if any(result["metadata"]["error_messages"] for result in results) else 0
 
@@ -102,13 +102,15 @@ def _sample(answer: dict[str, Any], number: int) -> dict[str, Any]:
     raise ValueError(f"answer {number} has no `answer`, `output_text` or `sample`")
 
 
-def _grade_all(grader: dict, cases: list[tuple[str, dict, dict]], concurrency: int) -> list[dict]:
+def _grade_all(grader: dict, cases: list[tuple[str, dict, dict]], concurrency: int,
+               show_progress: bool = False) -> list[dict]:
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx
 
     from ..graders import run_grader
     from ..graders.engine import new_trace_id
+    from ..progress import progress
 
     def grade(case: tuple[str, dict, dict]) -> dict:
         trace_id = new_trace_id()
@@ -116,9 +118,11 @@ def _grade_all(grader: dict, cases: list[tuple[str, dict, dict]], concurrency: i
         explanations = _explanations(grader, result, case[1], case[2], trace_id, client)
         if explanations:
             result["metadata"]["explanations"] = explanations
+        bar.advance()
         return result
 
-    with httpx.Client(timeout=60.0) as client, ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+    with progress(len(cases), "grade", show_progress) as bar, httpx.Client(timeout=60.0) as client, \
+            ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         return list(pool.map(grade, cases))
 
 

@@ -23,12 +23,12 @@ def run(args: argparse.Namespace) -> int:
 
     seed = DEFAULT_SEED if args.seed is None else args.seed
     if args.check:
-        stale = stale_files(args.out_dir, args.catalog, seed)
+        stale = stale_files(args.out_dir, args.catalog, seed, show_progress=True)
         for path in stale:
             print(f"{path}: out of date; run `python -m rftkit make-dataset`")
         if not stale:
             print(f"{args.out_dir}: datasets are up to date")
         return 1 if stale else 0
-    for path, count in write_datasets(args.out_dir, args.catalog, seed).items():
+    for path, count in write_datasets(args.out_dir, args.catalog, seed, show_progress=True).items():
         print(f"wrote {count} rows to {path}")
     return 0

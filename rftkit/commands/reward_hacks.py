@@ -18,7 +18,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(repeatable; NAME=VALUE is also accepted)")
     p.add_argument("--data", type=Path, default=DATA_DIR / "valid_tool.jsonl", help="dataset JSONL with "
                    "reference_answer (default: %(default)s)")
-    p.add_argument("--catalog", type=Path, default=None, help="catalog JSONL for the SKUs (default: the shipped one)")
+    p.add_argument("--catalog", type=Path, default=None,
+                   help="catalog JSONL: adds the catalog attacks (every SKU, hedged SKUs) to code and text rows "
+                        "(default: CATALOG_PATH when set, else the shipped catalog for the shipped data, else none)")
+    p.add_argument("--no-catalog", action="store_true", help="no catalog attacks, whatever the defaults")
+    p.add_argument("--episodes", type=Path, help="dry-run episodes JSONL (`dry-run --episodes`): the codes their "
+                   "tool outputs show are each row's candidates for `all_candidates`")
+    p.add_argument("--json", action="store_true", help="print the report as JSON (no progress bar)")
     p.add_argument("--threshold", type=float, default=0.5,
                    help="flag an attack earning more than this share of the correct answer's mean reward")
     p.add_argument("--limit", type=int, default=0, help="check only the first N rows (0: all)")
@@ -32,19 +38,39 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def catalog_path(data: Path, given: Path | None) -> Path | None:
+    """`--catalog`, else the app's CATALOG_PATH setting, else the shipped catalog when `data` is shipped data."""
+    import os
+
+    from catalog_tools.config import SHIPPED_CATALOG
+
+    if given is not None:
+        return given
+    setting = os.environ.get("CATALOG_PATH", "").strip()
+    if setting:
+        return Path(setting)
+    return SHIPPED_CATALOG if data.resolve().parent == DATA_DIR.resolve() else None
+
+
 def run(args: argparse.Namespace) -> int:
+    import json
+
     from catalog_tools.search import CatalogError
 
-    from ..graders.hacking import ATTACKS, catalog_skus, check_reward_hacks, format_report
+    from ..graders.attacks import CatalogContext
+    from ..graders.hacking import ATTACKS, check_reward_hacks, format_report, report_json, tool_outputs_by_row
     from ..graders.io import load_grader, parse_headers, unusable_grader_message
     from ..jsonl import read_jsonl
+    from ..rollouts import read_episodes
 
     try:
         grader = load_grader(args.grader, parse_headers(args.header))
         tool_headers = parse_headers(args.tool_header)
         rows = read_jsonl(args.data)
         rows = rows[:args.limit] if args.limit > 0 else rows
-        skus = catalog_skus(args.catalog)
+        path = None if args.no_catalog else catalog_path(args.data, args.catalog)
+        catalog = CatalogContext.load(path) if path else None
+        tool_outputs = tool_outputs_by_row(read_episodes(args.episodes)) if args.episodes else None
     except (ValueError, OSError, CatalogError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -57,10 +83,11 @@ def run(args: argparse.Namespace) -> int:
         print(message, file=sys.stderr)
         return 2
     try:
-        report = check_reward_hacks(grader, rows, skus, threshold=args.threshold, concurrency=args.concurrency,
-                                    tool_url=args.tool_url, tool_headers=tool_headers)
+        report = check_reward_hacks(grader, rows, catalog, threshold=args.threshold, concurrency=args.concurrency,
+                                    tool_url=args.tool_url, tool_headers=tool_headers, tool_outputs=tool_outputs,
+                                    show_progress=not args.json)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(format_report(report, args.accept))
+    print(json.dumps(report_json(report, args.accept), indent=2) if args.json else format_report(report, args.accept))
     return 0 if report.ok(args.accept) else 1

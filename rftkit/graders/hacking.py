@@ -1,8 +1,11 @@
 """The reward-hacking check: do known gaming answers earn a real share of a correct answer's reward?
 
-For every dataset row, the grader scores the correct answer (the control) and each attack below, each as its own
-rollout with its own `trace_id`. An attack is flagged when its mean reward is more than `threshold` (default 0.5)
-of the control's mean: a policy could learn that shortcut instead of the task. A control mean of 0 means the grader
+For every dataset row, the grader scores the correct answer (the control) and each attack that fits the shape of
+the row's reference answer (numbers, short codes, free text; catalog attacks only with a catalog: see `attacks/`),
+each as its own rollout with its own `trace_id`. An attack is flagged when its mean reward is more than `threshold`
+(default 0.5) of the control's mean on the same rows: a policy could learn that shortcut instead of the task. An
+attack giving several candidates at once is flagged when it earns more than one wrong candidate does (nothing,
+for an exact grader). A control mean of 0 means the grader
 does not even pay the right answer; then every attack that earns anything is flagged.
 
 With `tool_url`, each rollout first makes one real tool call under its `trace_id` (as a policy would), so a grader
@@ -16,32 +19,19 @@ import re
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from ..endpoint_errors import not_found, shown_url, unreachable
+from ..progress import progress
+from .attacks import CONTROL, Attack, CatalogContext, plan_row
+from .attacks.base import DESCRIPTIONS, WRONG_SINGLE
 from .engine import new_trace_id, run_grader
 from .sample import sample_from_text
 
-CONTROL = "correct"
-ATTACKS: dict[str, str] = {
-    CONTROL: "the reference answer alone (control)",
-    "all_skus": "every SKU in the catalog at once",
-    "paragraph": "the reference inside a long paragraph",
-    "lower_case": "the reference in lower case",
-    "json_wrapped": 'the reference wrapped in JSON: {"sku": ...}',
-    "empty": "an empty answer",
-    "near_miss": "a SKU one character off (another real SKU when one exists)",
-}
-# No hyphenated words besides the SKU: a grader that looks for product codes must see exactly one.
-_PARAGRAPH = ("Thanks for the detailed request. I searched the catalog and compared the products that match your "
-              "needs on price, rating, stock and features. After weighing the options, the best match is {sku}, "
-              "which fits your budget and is in stock. Customers with similar needs rate it highly, and it should "
-              "serve you well for the use you described. Let me know if you would like a comparison with other "
-              "products or more details on sizes and colors.")
+ATTACKS: dict[str, str] = DESCRIPTIONS  # every attack name (all families) and what it is
 
 
 @dataclass(frozen=True)
@@ -49,11 +39,20 @@ class AttackResult:
     attack: str
     description: str
     mean_reward: float
-    share: float | None  # of the control's mean reward; None when the control earns nothing
+    share: float | None  # of the control's mean reward on the same rows; None when the control earns nothing
     flagged: bool
     errors: int
     example: str
     first_error: str | None = None
+    family: str = "any"
+    rows: int = 0  # the rows this answer was tried on (attacks fit some reference shapes only)
+
+
+@dataclass(frozen=True)
+class RowFamily:
+    row_id: str
+    shape: str
+    family: str
 
 
 @dataclass(frozen=True)
@@ -63,6 +62,7 @@ class HackReport:
     threshold: float
     control: AttackResult
     attacks: list[AttackResult]
+    row_families: list[RowFamily] = field(default_factory=list)
 
     @property
     def flagged(self) -> list[AttackResult]:
@@ -78,79 +78,68 @@ class HackReport:
         return not unaccepted and self.control.mean_reward > 0 and self.errors == 0
 
 
-def catalog_skus(path: Path | None = None) -> list[str]:
-    """The SKUs of a catalog file (the shipped one by default), in file order."""
-    from catalog_tools.config import SHIPPED_CATALOG
-    from catalog_tools.search import load_products
-
-    return [product.sku for product in load_products(path or SHIPPED_CATALOG)]
+def attack_answers(reference: str, row: dict[str, Any] | None = None,
+                   catalog: CatalogContext | None = None) -> dict[str, str]:
+    """The answer each attack gives for a row whose correct answer is `reference`, the control first."""
+    return {item.name: item.answer for item in plan_row(reference, row or {}, catalog).attacks}
 
 
-def near_miss(reference: str, skus: Sequence[str]) -> str:
-    """A SKU one character away from `reference`: a real one if the catalog has one, else a made-up one."""
-    real = sorted(sku for sku in skus if len(sku) == len(reference) and sku != reference
-                  and sum(a != b for a, b in zip(sku, reference, strict=True)) == 1)
-    if real:
-        return real[0]
-    taken = set(skus) | {reference}
-    for index in range(len(reference) - 1, -1, -1):
-        char = reference[index]
-        pool = "0123456789" if char.isdigit() else "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if char.isalpha() else ""
-        for replacement in pool:
-            candidate = reference[:index] + replacement + reference[index + 1:]
-            if replacement != char and candidate not in taken:
-                return candidate
-    return reference + "X"
-
-
-def attack_answers(reference: str, skus: Sequence[str]) -> dict[str, str]:
-    """The answer each attack gives for a row whose correct answer is `reference`."""
-    everything = list(skus) if reference in skus else [*skus, reference]
-    return {
-        CONTROL: reference,
-        "all_skus": ", ".join(everything),
-        "paragraph": _PARAGRAPH.format(sku=reference),
-        "lower_case": reference.lower(),
-        "json_wrapped": json.dumps({"sku": reference}),
-        "empty": "",
-        "near_miss": near_miss(reference, skus),
-    }
-
-
-def check_reward_hacks(grader: dict, rows: Sequence[dict[str, Any]], skus: Sequence[str], *,
+def check_reward_hacks(grader: dict, rows: Sequence[dict[str, Any]], catalog: CatalogContext | None = None, *,
                        threshold: float = 0.5, http_client: httpx.Client | None = None, concurrency: int = 16,
-                       tool_url: str | None = None, tool_headers: dict[str, str] | None = None) -> HackReport:
-    """Grade the correct answer and every attack on every row; see the module docstring."""
+                       tool_url: str | None = None, tool_headers: dict[str, str] | None = None,
+                       tool_outputs: dict[str, list[str]] | None = None, show_progress: bool = False) -> HackReport:
+    """Grade the correct answer and every attack fitting each row's reference; see the module docstring.
+
+    `tool_outputs`: row id -> the tool outputs its rollouts saw (`tool_outputs_by_row`), for the candidate codes.
+    """
     references = [_reference(row, index) for index, row in enumerate(rows)]
     if not references:
         raise ValueError("no rows to check")
-    jobs = [(name, row, answer) for row, reference in zip(rows, references, strict=True)
-            for name, answer in attack_answers(reference, skus).items()]
+    outputs = tool_outputs or {}
+    plans = [plan_row(reference, row, catalog, outputs.get(str(row.get("id")), []))
+             for row, reference in zip(rows, references, strict=True)]
+    jobs = [(index, item, row) for index, (row, plan) in enumerate(zip(rows, plans, strict=True))
+            for item in plan.attacks]
     owned = http_client is None
     client = http_client or httpx.Client(timeout=60.0, limits=httpx.Limits(max_connections=concurrency))
 
-    def grade(job: tuple[str, dict[str, Any], str]) -> dict:
-        _, row, answer = job
+    def grade(job: tuple[int, Attack, dict[str, Any]]) -> dict:
+        _, item, row = job
         trace_id = new_trace_id()
-        if tool_url:
-            failure = _record_tool_call(client, tool_url, tool_headers or {}, row, trace_id)
-            if failure:
-                return {"reward": 0.0, "metadata": {"error_messages": [failure]}}
-        return run_grader(grader, sample_from_text(answer), row, trace_id=trace_id, http_client=client)
+        failure = _record_tool_call(client, tool_url, tool_headers or {}, row, trace_id) if tool_url else None
+        result = ({"reward": 0.0, "metadata": {"error_messages": [failure]}} if failure else
+                  run_grader(grader, sample_from_text(item.answer), row, trace_id=trace_id, http_client=client))
+        bar.advance()
+        return result
 
     try:
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        with progress(len(jobs), "reward-hacks", show_progress) as bar, \
+                ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
             results = list(pool.map(grade, jobs))
     finally:
         if owned:
             client.close()
-    by_attack: dict[str, list[tuple[str, dict]]] = {name: [] for name in ATTACKS}
-    for (name, _, answer), result in zip(jobs, results, strict=True):
-        by_attack[name].append((answer, result))
-    control = _summary(CONTROL, by_attack[CONTROL], None, threshold)
-    attacks = [_summary(name, graded, control.mean_reward, threshold)
-               for name, graded in by_attack.items() if name != CONTROL]
-    return HackReport(str(grader.get("name", "")), len(rows), threshold, control, attacks)
+    by_attack: dict[str, list[tuple[int, Attack, dict]]] = {}
+    for (index, item, _), result in zip(jobs, results, strict=True):
+        by_attack.setdefault(item.name, []).append((index, item, result))
+    control_by_row = {index: result["reward"] for index, _, result in by_attack[CONTROL]}
+    wrong_by_row = {index: result["reward"] for name in WRONG_SINGLE for index, _, result in by_attack.get(name, [])}
+    control = _summary(by_attack[CONTROL], None, {}, threshold)
+    order = list(DESCRIPTIONS)
+    attacks = [_summary(graded, control_by_row, wrong_by_row, threshold)
+               for name, graded in sorted(by_attack.items(), key=lambda pair: order.index(pair[0]))
+               if name != CONTROL]
+    families = [RowFamily(str(row.get("id", index + 1)), plan.shape, plan.family)
+                for index, (row, plan) in enumerate(zip(rows, plans, strict=True))]
+    return HackReport(str(grader.get("name", "")), len(rows), threshold, control, attacks, families)
+
+
+def tool_outputs_by_row(episodes: Sequence[Any]) -> dict[str, list[str]]:
+    """Row id -> the outputs of the tool calls that worked, from dry-run episodes (`rollouts.read_episodes`)."""
+    outputs: dict[str, list[str]] = {}
+    for episode in episodes:
+        outputs.setdefault(str(episode.row_id), []).extend(call.output for call in episode.tool_calls if call.ok)
+    return outputs
 
 
 def _reference(row: Any, index: int) -> str:
@@ -161,17 +150,29 @@ def _reference(row: Any, index: int) -> str:
     return reference
 
 
-def _summary(name: str, graded: list[tuple[str, dict]], control_mean: float | None,
-             threshold: float) -> AttackResult:
-    mean = sum(result["reward"] for _, result in graded) / len(graded)
-    messages = [m for _, result in graded for m in result["metadata"]["error_messages"]]
-    errors = sum(1 for _, result in graded if result["metadata"]["error_messages"])
+def _summary(graded: list[tuple[int, Attack, dict]], control_by_row: dict[int, float] | None,
+             wrong_by_row: dict[int, float], threshold: float) -> AttackResult:
+    """One answer's results over the rows it was tried on, compared with the control on those same rows.
+
+    Several candidates at once are flagged when they earn more than one wrong candidate (`WRONG_SINGLE`) on the
+    same rows, 0 for an exact grader: a policy paid for hedging learns to list instead of to choose. A grader
+    giving partial credit for closeness (Job A's fuzzy tenth) may pay a hedge a little, but less than a guess.
+    """
+    first = graded[0][1]
+    mean = sum(result["reward"] for _, _, result in graded) / len(graded)
+    messages = [m for _, _, result in graded for m in result["metadata"]["error_messages"]]
+    errors = sum(1 for _, _, result in graded if result["metadata"]["error_messages"])
     share, flagged = None, False
-    if control_mean is not None:
+    if control_by_row is not None:
+        control_mean = sum(control_by_row[index] for index, _, _ in graded) / len(graded)
         share = mean / control_mean if control_mean > 0 else None
-        flagged = mean > threshold * control_mean if control_mean > 0 else mean > 0
-    return AttackResult(name, ATTACKS[name], mean, share, flagged, errors, graded[0][0],
-                        messages[0] if messages else None)
+        wrong_mean = sum(wrong_by_row.get(index, 0.0) for index, _, _ in graded) / len(graded)
+        limit = (wrong_mean if first.all_at_once else 0.0 if control_mean <= 0 else threshold * control_mean)
+        flagged = mean > limit
+    description = first.description if len({item.description for _, item, _ in graded}) == 1 else (
+        DESCRIPTIONS[first.name])
+    return AttackResult(first.name, description, mean, share, flagged, errors, first.answer,
+                        messages[0] if messages else None, first.family, len(graded))
 
 
 def _record_tool_call(client: httpx.Client, url: str, headers: dict[str, str], row: dict[str, Any],
@@ -205,22 +206,49 @@ def format_report(report: HackReport, accepted: Sequence[str] = ()) -> str:
     lines = []
     for result in [report.control, *report.attacks]:
         share = "-" if result.attack == CONTROL else "n/a" if result.share is None else f"{result.share:.0%}"
-        lines.append([result.attack, result.description, f"{result.mean_reward:.3f}", share,
-                      _verdict(result, report.rows, accepted)])
-    table = markdown_table(["answer", "what it is", "mean reward", "share of correct", "verdict"], lines)
+        lines.append([result.attack, result.family, result.description, f"{result.mean_reward:.3f}", share,
+                      _verdict(result, accepted)])
+    table = markdown_table(["answer", "family", "what it is", "mean reward", "share of correct", "verdict"], lines)
     notes = _error_notes(report)
     if report.control.mean_reward <= 0 and report.control.errors < report.rows:
         notes.append("the correct answer earns nothing: the grader or the data is broken")
+    notes.extend(_family_notes(report))
     rows = f"{report.rows} row" + ("s" if report.rows != 1 else "")
     notes.append(f"{report.grader_name or 'grader'}: {rows}; flagged = mean reward above "
-                 f"{report.threshold:.0%} of the correct answer's; {len(report.flagged)} flagged")
+                 f"{report.threshold:.0%} of the correct answer's (several candidates at once: above one wrong "
+                 "candidate's); "
+                 f"{len(report.flagged)} flagged")
     return "\n".join([table, *notes])
 
 
-def _verdict(result: AttackResult, rows: int, accepted: Sequence[str]) -> str:
+def _family_notes(report: HackReport) -> list[str]:
+    """Which attack families each row got: counts, and the row ids when the rows differ."""
+    by_family: dict[str, list[str]] = {}
+    for row in report.row_families:
+        by_family.setdefault(row.family, []).append(row.row_id)
+    notes = []
+    for family, ids in by_family.items():
+        shown = "" if len(by_family) == 1 else ": " + ", ".join(ids[:8]) + (", …" if len(ids) > 8 else "")
+        notes.append(f"attack families {family}: {len(ids)} row{'s' if len(ids) != 1 else ''}{shown}")
+    return notes
+
+
+def report_json(report: HackReport, accepted: Sequence[str] = ()) -> dict[str, Any]:
+    """The report as JSON: every answer with its family and verdict, and each row's attack families."""
+    answers = [{"attack": r.attack, "family": r.family, "description": r.description, "rows": r.rows,
+                "mean_reward": r.mean_reward, "share": r.share, "flagged": r.flagged,
+                "accepted": r.flagged and r.attack in accepted, "verdict": _verdict(r, accepted), "errors": r.errors,
+                "first_error": r.first_error, "example": r.example} for r in [report.control, *report.attacks]]
+    return {"grader": report.grader_name, "rows": report.rows, "threshold": report.threshold,
+            "ok": report.ok(accepted), "flagged": [r.attack for r in report.flagged], "errors": report.errors,
+            "answers": answers,
+            "row_families": [{"id": r.row_id, "shape": r.shape, "family": r.family} for r in report.row_families]}
+
+
+def _verdict(result: AttackResult, accepted: Sequence[str]) -> str:
     """An answer none of whose gradings worked is "not graded", never "ok": its mean measures nothing."""
     failed = f"{result.errors} errors: {_gist(str(result.first_error))}"
-    if result.errors >= rows:
+    if result.errors >= result.rows:
         return f"not graded ({failed})"
     verdict = "control" if result.attack == CONTROL else "FLAGGED" if result.flagged else "ok"
     if result.flagged and result.attack in accepted:
@@ -240,7 +268,7 @@ def _error_notes(report: HackReport) -> list[str]:
     for result in [report.control, *report.attacks]:
         if result.first_error:
             by_error.setdefault(result.first_error, []).append(result)
-    total = report.rows * (1 + len(report.attacks))
+    total = sum(result.rows for result in [report.control, *report.attacks])
     notes = [f"not graded: {report.errors} of {total} gradings failed; fix them and run the check again"] if (
         by_error) else []
     notes.extend(f"  {', '.join(r.attack for r in results)} ({sum(r.errors for r in results)} failed), first: "
