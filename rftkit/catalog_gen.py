@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from catalog_tools.catalog import WARMTH_LEVELS
+
 DEFAULT_SEED = 20251122
 DEFAULT_SIZE = 600
 
-WARMTH_LEVELS = ("light", "medium", "warm", "extra_warm")
 WARMTH_WORDS = {"light": "lightweight", "medium": "mid-weight", "warm": "warm", "extra_warm": "extra warm"}
 COLORS = (
     "black", "navy", "red", "green", "blue", "grey", "white", "orange",

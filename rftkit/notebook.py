@@ -21,6 +21,7 @@ from . import DATA_DIR, REPO_ROOT
 from .endpoint_errors import not_found, shown_url, unreachable
 from .job_status import TERMINAL_STATUSES
 from .settings import Settings, SettingsError, load_settings, make_client
+from .wire import TOOL_NAME, ToolRequest, grader_body, sample_from_text, tool_call_body
 
 TRAIN_FILE = DATA_DIR / "train_tool.jsonl"
 VALID_FILE = DATA_DIR / "valid_tool.jsonl"
@@ -102,13 +103,10 @@ def smoke_test_endpoints(session: NotebookSession) -> list[dict[str, Any]]:
     """POST the service's exact tool wrapper and grader request; raise unless both answer as the service needs."""
     base = session.tool_base_url
     trace_id = f"trace_preflight_{int(time.time())}"
-    wrapper = {"type": "function_call", "id": "fc_preflight", "call_id": "call_preflight", "name": "search_catalog",
-               "arguments": json.dumps({"query": "Urban Puffer", "top_k": 1}), "trace_id": trace_id, "item": {}}
-    grader_request = {"sample": {"choices": [{"index": 0, "message": {"role": "assistant", "content": "JKT-URB-009",
-                                                                      "tool_calls": []}, "finish_reason": "stop"}],
-                                 "output_text": "JKT-URB-009", "output_json": None, "output_tools": [],
-                                 "output_reasoning_summary": None},
-                      "item": {"reference_answer": "JKT-URB-009"}, "trace_id": trace_id}
+    call = ToolRequest(TOOL_NAME, json.dumps({"query": "Urban Puffer", "top_k": 1}), "call_preflight",
+                       "fc_preflight")
+    wrapper = tool_call_body(call, trace_id, {})
+    grader_request = grader_body(sample_from_text("JKT-URB-009"), {"reference_answer": "JKT-URB-009"}, trace_id)
     results = []
     with httpx.Client(timeout=30) as http:
         for name, url, body, headers in (("tool", f"{base}/tool/search_catalog", wrapper, session.tool_headers),

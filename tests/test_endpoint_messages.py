@@ -59,7 +59,7 @@ def test_dry_run_names_a_404_and_its_usual_causes(capsys, data, app_url):
     code, out = dry_run(capsys, data, f"{app_url}/api/tool/search_catalog", f"{app_url}/api/score")
     assert code == 1
     assert f"tool:http_404, first: {app_url}/api/tool/search_catalog answered HTTP 404 Not Found" in out
-    assert f"grader:http_404, first: {app_url}/api/score answered HTTP 404 Not Found" in out
+    assert f"grader:http_404, first: {app_url}/api/score: the endpoint answered HTTP 404 Not Found" in out
     assert "`extensions.http.routePrefix`" in out and "wrong path" in out
 
 
@@ -69,7 +69,7 @@ def test_dry_run_json_carries_the_same_messages(capsys, data, app_url):
           "--grader-url", f"{closed}/score", "--retries", "0", "--json"])
     summary = json.loads(capsys.readouterr().out)["summary"]
     assert summary["errors"] == {"grader:connection_error": 1}
-    assert summary["error_examples"]["grader:connection_error"].startswith(f"cannot reach {closed}/score ")
+    assert summary["error_examples"]["grader:connection_error"].startswith(f"{closed}/score: cannot reach it ")
 
 
 def session_at(base_url: str) -> NotebookSession:

@@ -23,8 +23,8 @@ from typing import Any
 import httpx
 
 from ..endpoint_errors import not_found, shown_url, unreachable
-from .engine import new_trace_id, run_grader
-from .sample import sample_from_text
+from ..wire import new_trace_id, sample_from_text
+from .engine import run_grader
 
 CONTROL = "correct"
 ATTACKS: dict[str, str] = {

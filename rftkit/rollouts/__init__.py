@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from ..wire import ToolRequest, build_sample, grader_body, new_trace_id, normalize_item, tool_call_body
 from .compare import Comparison, compare_episodes, compare_files
 from .episode import Episode, ErrorRecord, GraderRecord, ToolCallRecord, read_episodes, write_episodes
 from .model_policy import ModelPolicy, azure_client, responses_input, responses_tools
@@ -17,7 +18,6 @@ from .report import DryRunReport, RowSummary
 from .request_parser import SearchPlan, Vocabulary, parse_request
 from .runner import run_rollouts
 from .scripted import ScriptedPolicy
-from .wire import ToolRequest, build_sample, grader_body, new_trace_id, normalize_item, tool_call_body
 
 __all__ = [
     "Comparison", "DryRunReport", "Episode", "ErrorRecord", "GraderRecord", "ModelPolicy", "Policy", "PolicyError",

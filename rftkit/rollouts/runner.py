@@ -17,13 +17,13 @@ from typing import Any
 
 import httpx
 
+from ..wire import RetryPolicy, ToolRequest, build_sample, last_user_text, new_trace_id, normalize_item, tool_call_body
 from .clients import ClientSlots
 from .episode import DISCARDED, FAILED, PENDING, TIME_LIMIT, Episode, ToolCallRecord
 from .policy import Policy, PolicyError, ToolResult
 from .report import DryRunReport
 from .scoring import Scorer, make_scorer
-from .transport import RetryPolicy, post_json, transient
-from .wire import ToolRequest, build_sample, last_user_text, new_trace_id, normalize_item, tool_call_body
+from .transport import post_json, transient
 
 
 def _output_problem(body: Any) -> str | None:

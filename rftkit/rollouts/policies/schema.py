@@ -17,12 +17,11 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from ...wire import MAX_BODY_BYTES, ToolRequest
 from ..episode import Episode, ToolCallRecord
 from ..policy import ToolResult, Turn
 from ..stats import latency_summary
 from ..tools import output_is_error, row_functions
-from ..transport import MAX_BODY_BYTES
-from ..wire import ToolRequest
 from .schema_args import VALID, arguments
 
 NO_ANSWER = "(schema policy: no answer)"
