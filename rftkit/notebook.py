@@ -58,7 +58,7 @@ class NotebookSession:
 def open_session(env_file: str | Path | None = None, *, step_delay: float = 0.5,
                  policy_error_rate: float = 0.25) -> NotebookSession:
     """Load `.env`; start what is missing locally (the app, the stand-in); build the OpenAI client."""
-    from .standin.server import BackgroundServer
+    from .servers import BackgroundServer
 
     settings = load_settings(env_file)
     servers: list[Any] = []

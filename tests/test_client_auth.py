@@ -12,9 +12,9 @@ import pytest
 from azure.core.credentials import AccessToken
 
 from rftkit import settings as settings_module
+from rftkit.servers import BackgroundServer
 from rftkit.settings import ENTRA_SCOPE, Settings, make_client
 from rftkit.standin.app import create_app
-from rftkit.standin.server import BackgroundServer
 from tests.standin_support import FAST, Recorder
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from rftkit.servers import BackgroundServer
 from rftkit.standin.app import create_app
-from rftkit.standin.server import BackgroundServer
 from tests.standin_support import FAST, Recorder
 from tests.support import make_app, serve
 

@@ -10,6 +10,6 @@ from __future__ import annotations
 
 from .app import API_PREFIX, create_app
 from .config import StandinConfig
-from .server import BackgroundServer, StandinServer, run_standin
+from .server import StandinServer, run_standin
 
-__all__ = ["API_PREFIX", "BackgroundServer", "StandinConfig", "StandinServer", "create_app", "run_standin"]
+__all__ = ["API_PREFIX", "StandinConfig", "StandinServer", "create_app", "run_standin"]
