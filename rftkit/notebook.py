@@ -11,7 +11,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ import httpx
 from . import DATA_DIR, REPO_ROOT
 from .endpoint_errors import not_found, shown_url, unreachable
 from .job_status import TERMINAL_STATUSES
-from .settings import Settings, SettingsError, load_settings, make_client
+from .settings import SettingsError, ToolkitSettings, load_settings, make_client
 from .wire import TOOL_NAME, ToolRequest, grader_body, sample_from_text, tool_call_body
 
 TRAIN_FILE = DATA_DIR / "train_tool.jsonl"
@@ -29,7 +29,7 @@ VALID_FILE = DATA_DIR / "valid_tool.jsonl"
 
 @dataclass
 class NotebookSession:
-    settings: Settings
+    settings: ToolkitSettings
     client: Any  # openai.OpenAI
     tool_base_url: str
     local: bool  # True: the local stand-in, not Azure
@@ -72,14 +72,14 @@ def open_session(env_file: str | Path | None = None, *, step_delay: float = 0.5,
         app_server = BackgroundServer(create_app(AppSettings(tool_auth_disabled=True, score_auth_disabled=True,
                                                              log_level="WARNING"))).start()
         servers.append(("app", app_server))
-        settings = replace(settings, tool_base_url=app_server.url)
+        settings = settings.model_copy(update={"tool_base_url": app_server.url})
     if not settings.uses_azure and settings.standin_url is None:
         from .standin import StandinConfig
         from .standin.server import StandinServer
 
         standin = StandinServer(StandinConfig(step_delay=step_delay, policy_error_rate=policy_error_rate)).start()
         servers.append(("standin", standin))
-        settings = replace(settings, standin_url=standin.url)
+        settings = settings.model_copy(update={"standin_url": standin.url})
     output_dir = Path(os.environ.get("RFTKIT_OUTPUT_DIR") or REPO_ROOT / "out")
     output_dir.mkdir(parents=True, exist_ok=True)
     assert settings.tool_base_url is not None

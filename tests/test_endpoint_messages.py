@@ -12,7 +12,7 @@ import pytest
 from rftkit.__main__ import main
 from rftkit.endpoint_errors import shown_url
 from rftkit.notebook import NotebookSession, smoke_test_endpoints
-from rftkit.settings import Settings
+from rftkit.settings import ToolkitSettings
 from tests.rollouts_support import make_row
 from tests.support import free_port, make_app, serve
 
@@ -73,7 +73,7 @@ def test_dry_run_json_carries_the_same_messages(capsys, data, app_url):
 
 
 def session_at(base_url: str) -> NotebookSession:
-    return NotebookSession(Settings(tool_base_url=base_url), client=None, tool_base_url=base_url, local=True,
+    return NotebookSession(ToolkitSettings(tool_base_url=base_url), client=None, tool_base_url=base_url, local=True,
                            output_dir=Path("."))
 
 
@@ -120,8 +120,8 @@ def test_notebook_grader_check_names_an_unreachable_endpoint_grader():
     down = f"{closed_port_url()}/score"
     standin = StandinServer(StandinConfig()).start()
     try:
-        session = NotebookSession(Settings(standin_url=standin.url), make_client(Settings(standin_url=standin.url)),
-                                  tool_base_url="", local=True, output_dir=Path("."))
+        settings = ToolkitSettings(standin_url=standin.url)
+        session = NotebookSession(settings, make_client(settings), tool_base_url="", local=True, output_dir=Path("."))
         with pytest.raises(RuntimeError) as raised:
             check_grader(session, {"type": "endpoint", "name": "g", "url": down})
     finally:
