@@ -14,7 +14,7 @@ from azure.core.credentials import AccessToken
 from rftkit import settings as settings_module
 from rftkit.servers import BackgroundServer
 from rftkit.settings import ENTRA_SCOPE, ToolkitSettings, make_client
-from rftkit.standin.app import create_app
+from rftkit.standin.app import create_standin_app
 from tests.standin_support import FAST, Recorder
 
 
@@ -32,7 +32,7 @@ class FakeCredential:
 
 @pytest.fixture(scope="module")
 def recorded():
-    recorder = Recorder(create_app(FAST))
+    recorder = Recorder(create_standin_app(FAST))
     with BackgroundServer(recorder) as server:
         yield recorder, server.url
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..servers import BackgroundServer, serve_forever
-from .app import create_app
+from .app import create_standin_app
 from .config import StandinConfig
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ class StandinServer(BackgroundServer):
 
     def __init__(self, config: StandinConfig | None = None, host: str = "127.0.0.1", port: int = 0,
                  log_level: str = "warning"):
-        super().__init__(create_app(config), host, port, log_level)
+        super().__init__(create_standin_app(config), host, port, log_level)
 
     @property
     def api_base(self) -> str:
@@ -41,4 +41,4 @@ class StandinServer(BackgroundServer):
 def run_standin(host: str = "127.0.0.1", port: int = 8765, config: StandinConfig | None = None,
                 on_ready: Callable[[str], None] | None = None, log_level: str = "info") -> None:
     """Serve the stand-in in this thread until interrupted (Ctrl-C / SIGTERM); `on_ready(url)` once it accepts."""
-    serve_forever(create_app(config), host, port, on_ready, log_level)
+    serve_forever(create_standin_app(config), host, port, on_ready, log_level)
