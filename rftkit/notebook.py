@@ -244,27 +244,19 @@ def watch(session: NotebookSession, job_ids: dict[str, str], poll_interval: floa
 
     Without `poll_interval`: every second on the stand-in; on Azure from 2 s, doubling up to a minute (a job's
     first states pass quickly, training takes hours)."""
-    interval = poll_interval if poll_interval is not None else (1.0 if session.local else 2.0)
+    from .monitor import wait_for_jobs
+
+    shown: dict[str, str] = {}
+
+    def show(label: str, job: Any) -> None:
+        if shown.get(label) != job.status:
+            print(f"[{time.strftime('%H:%M:%S')}] Job {label} {job_ids[label]}: {job.status}", flush=True)
+            shown[label] = job.status
+
+    first = poll_interval if poll_interval is not None else (1.0 if session.local else 2.0)
     longest = poll_interval if poll_interval is not None else (1.0 if session.local else 60.0)
-    last: dict[str, str] = {}
-    final: dict[str, Any] = {}
-    deadline = time.monotonic() + timeout
-    while len(final) < len(job_ids):
-        for label, job_id in job_ids.items():
-            if label in final:
-                continue
-            job = session.client.fine_tuning.jobs.retrieve(job_id)
-            if last.get(label) != job.status:
-                print(f"[{time.strftime('%H:%M:%S')}] Job {label} {job_id}: {job.status}", flush=True)
-                last[label] = job.status
-            if job.status in TERMINAL_STATUSES:
-                final[label] = job
-        if len(final) < len(job_ids):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"jobs still running after {timeout} s: {sorted(set(job_ids) - set(final))}")
-            time.sleep(interval)
-            interval = min(interval * 2, longest)
-    return final
+    return wait_for_jobs(session.client, job_ids, poll_interval=first, max_interval=longest, timeout=timeout,
+                         on_update=show)
 
 
 def events(session: NotebookSession, job_id: str, limit: int = 100) -> list[Any]:
