@@ -27,6 +27,7 @@ Scope = Literal["service", "dataset"]
 Role = Literal["train", "valid"]
 
 MAX_ROWS: dict[str, int] = {"train": 50_000, "valid": 1_000}  # the service's limits per file
+MIN_ROWS = 10  # the sample's minimum per file
 _TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
