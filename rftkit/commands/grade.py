@@ -148,7 +148,7 @@ def _explanations(grader: dict, result: dict, sample: dict, item: dict, trace_id
 
 
 def _print(cases: list[tuple[str, dict, dict]], results: list[dict], full: bool) -> None:
-    from ..graders.tables import markdown_table
+    from ..graders.io import markdown_table
 
     lines = []
     for (label, sample, _), result in zip(cases, results, strict=True):

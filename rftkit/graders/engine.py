@@ -22,9 +22,8 @@ from ..wire import grader_body, new_trace_id
 from .endpoint import EndpointReply, acall_endpoint, call_endpoint
 from .formula import FormulaError, parse_formula
 from .result import Outcome, response
-from .string_check import string_check
 from .templates import TemplateVariableError, render
-from .text_similarity import similarity
+from .text_similarity import similarity, string_check
 from .validation import grader_problems
 
 Path = tuple[str, ...]  # where a grader sits: () for the top level, (key,) inside a multi grader

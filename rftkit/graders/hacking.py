@@ -200,7 +200,7 @@ def _record_tool_call(client: httpx.Client, url: str, headers: dict[str, str], r
 
 def format_report(report: HackReport, accepted: Sequence[str] = ()) -> str:
     """A Markdown table: one line per answer, the control first; `accepted` flags are marked as such."""
-    from .tables import markdown_table
+    from .io import markdown_table
 
     lines = []
     for result in [report.control, *report.attacks]:

@@ -19,9 +19,8 @@ from urllib.parse import urlsplit
 
 from ..wire import GRADER_MESSAGE_ROLES
 from .formula import PARSE_ERROR, FormulaError, parse_formula
-from .string_check import OPERATIONS
 from .templates import check_template
-from .text_similarity import EVALS_ONLY_METRICS, METRICS
+from .text_similarity import EVALS_ONLY_METRICS, METRICS, OPERATIONS
 
 OTHER = "other_error"
 TEMPLATE = "invalid_variable_error"
