@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from typing import Any
 import httpx
 
 from ..endpoint_errors import not_found, shown_url, unreachable
-from ..wire import new_trace_id, sample_from_text
+from ..wire import TOOL_NAME, ToolRequest, new_trace_id, sample_from_text, tool_call_body
 from .engine import run_grader
 
 CONTROL = "correct"
@@ -181,10 +180,8 @@ def _record_tool_call(client: httpx.Client, url: str, headers: dict[str, str], r
     function = tools[0].get("function", {}) if tools and isinstance(tools[0], dict) else {}
     users = [m for m in row.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
     query = users[-1].get("content") if users and isinstance(users[-1].get("content"), str) else ""
-    token = uuid.uuid4().hex
-    body = {"type": "function_call", "id": f"fc_{token}", "call_id": f"call_{token}",
-            "name": function.get("name", "search_catalog"), "arguments": json.dumps({"query": query}),
-            "trace_id": trace_id, "item": row}
+    call = ToolRequest.new(function.get("name", TOOL_NAME), json.dumps({"query": query}))
+    body = tool_call_body(call, trace_id, row)
     try:
         answer = client.post(url, json=body, headers=headers)
     except httpx.ConnectError as exc:
