@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import FUNCTION_APP_DIR, REPO_ROOT
-from .servers import spawn_uvicorn, stop_process, wait_until_serving
+from . import REPO_ROOT
+from .servers import start_function_app, stop_process
 from .settings import load_settings
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "rft-tool-call.ipynb"
@@ -33,16 +33,7 @@ _SUBMIT_FALSE = re.compile(r"^SUBMIT = False\b", re.MULTILINE)
 def start_app(timeout: float = 30.0) -> tuple[subprocess.Popen, str]:
     """The function app under uvicorn, auth off (loopback only), as `uvicorn function_app:fastapi_app` serves it."""
     env = {**os.environ, "TOOL_AUTH_DISABLED": "true", "SCORE_AUTH_DISABLED": "true", "LOG_LEVEL": "WARNING"}
-    proc, url = spawn_uvicorn("function_app:fastapi_app", FUNCTION_APP_DIR, env=env,
-                              extra_args=["--log-level", "warning"])
-    try:
-        status = wait_until_serving(f"{url}/health", proc, timeout)
-        if status != 200:
-            raise RuntimeError(f"the function app's /health answered HTTP {status}")
-    except RuntimeError:
-        stop_process(proc)
-        raise
-    return proc, url
+    return start_function_app(env, timeout)
 
 
 def start_standin(step_delay: float, error_rate: float, timeout: float = 30.0) -> tuple[subprocess.Popen, str]:

@@ -154,6 +154,29 @@ def wait_until_serving(url: str, process: subprocess.Popen, timeout: float, desc
     raise RuntimeError(f"{url} did not answer within {timeout:g} s: {describe()}")
 
 
+def start_function_app(env: Mapping[str, str], timeout: float = 30.0, output: IO[Any] | int = subprocess.DEVNULL,
+                       extra_args: Sequence[str] = ("--log-level", "warning")) -> tuple[subprocess.Popen, str]:
+    """The function app as `uvicorn function_app:fastapi_app` serves it, in a child process with `env`; returned
+    (process, base URL) once `/health` answers 200. RuntimeError (the child stopped) if it does not."""
+    from . import FUNCTION_APP_DIR, REPO_ROOT
+
+    process, url = spawn_uvicorn("function_app:fastapi_app", FUNCTION_APP_DIR, env=env, extra_args=extra_args,
+                                 cwd=REPO_ROOT, output=output)
+
+    def exited_output() -> str:  # read only once the child has exited: a live pipe would block
+        stream = process.stdout
+        return stream.read().decode("utf-8", "replace")[-2000:] if stream and process.poll() is not None else ""
+
+    try:
+        status = wait_until_serving(f"{url}/health", process, timeout, exited_output)
+        if status != 200:
+            raise RuntimeError(f"the function app's /health answered HTTP {status}")
+    except RuntimeError:
+        stop_process(process)
+        raise
+    return process, url
+
+
 def stop_process(process: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 15.0) -> None:
     """Signal a child server and wait for it; kill it when it does not exit within `timeout`."""
     if process.poll() is None:
