@@ -32,7 +32,8 @@ _CALL_ERRORS = (httpx.HTTPError, httpx.InvalidURL, TypeError, ValueError)
 @dataclass(frozen=True)
 class EndpointReply:
     """One attempt's outcome. `error_flag` is the service's flag; `kind` says what failed (`http_<status>`,
-    `timeout`, `connection_error`, `malformed_output`, `response_too_large`); `earlier` the failed attempts before
+    `timeout`, `connection_error`, `malformed_output`, `response_too_large`, `malformed_request`); `earlier` the
+    failed attempts before
     this one (with retries)."""
 
     score: float | None
