@@ -33,8 +33,7 @@ _CALL_ERRORS = (httpx.HTTPError, httpx.InvalidURL, TypeError, ValueError)
 class EndpointReply:
     """One attempt's outcome. `error_flag` is the service's flag; `kind` says what failed (`http_<status>`,
     `timeout`, `connection_error`, `malformed_output`, `response_too_large`, `malformed_request`); `earlier` the
-    failed attempts before
-    this one (with retries)."""
+    failed attempts before this one (with retries)."""
 
     score: float | None
     status: int | None
