@@ -8,7 +8,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -16,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from rftkit.servers import spawn_uvicorn, stop_process, wait_until_serving
 
 REPO = Path(__file__).resolve().parent.parent
 NOFILE = 65_536  # 1,024 connections need more than the usual soft limit of 1,024 descriptors
@@ -40,6 +41,7 @@ def raise_nofile() -> None:
 
 
 def free_port() -> int:
+    """A free loopback port for Azurite (a Node program: it cannot take a pre-bound socket, so it binds this one)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -75,12 +77,8 @@ def app_env(**extra: str) -> dict[str, str]:
 @dataclass
 class Server:
     process: subprocess.Popen
-    port: int
+    url: str
     log: Path | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     @property
     def pid(self) -> int:
@@ -117,33 +115,20 @@ class Server:
 @contextmanager
 def uvicorn_server(app: str, app_dir: Path, env: dict[str, str], access_log: bool = False,
                    timeout: float = 120.0) -> Iterator[Server]:
-    """`python -m uvicorn APP --app-dir DIR --workers 1 --backlog 2048` on a free loopback port."""
-    port = free_port()
-    cmd = [sys.executable, "-m", "uvicorn", app, "--app-dir", str(app_dir), "--host", "127.0.0.1",
-           "--port", str(port), "--workers", "1", "--backlog", "2048", "--log-level", "warning"]
-    if not access_log:
-        cmd.append("--no-access-log")
+    """`python -m uvicorn APP --app-dir DIR` (one worker) on a loopback socket bound before it starts
+    (`rftkit.servers.spawn_uvicorn`); ready once it answers HTTP."""
+    args = ["--log-level", "warning", *([] if access_log else ["--no-access-log"])]
     # Output goes to a file, not a pipe: a full pipe would stall the server mid-run.
     with tempfile.NamedTemporaryFile("w+", prefix="bench-uvicorn-", suffix=".log", delete=False) as log_file:
         log = Path(log_file.name)
-        process = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT,
-                                   preexec_fn=raise_nofile)
+        process, url = spawn_uvicorn(app, app_dir, env=env, extra_args=args, cwd=REPO, output=log_file,
+                                     preexec_fn=raise_nofile)
     try:
-        wait_for_port(port, process, timeout, log)
-        yield Server(process, port, log)
+        wait_until_serving(url, process, timeout, lambda: tail(log))
+        yield Server(process, url, log)
     finally:
-        stop(process)
+        stop_process(process)
         log.unlink(missing_ok=True)
-
-
-def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(15)
 
 
 def post(url: str, body: bytes, timeout: float = 30.0) -> tuple[int, bytes]:
@@ -180,4 +165,4 @@ def azurite_table(location: Path, timeout: float = 30.0) -> Iterator[str]:
         yield (f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};AccountKey={AZURITE_KEY};"
                f"TableEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};")
     finally:
-        stop(process, signal.SIGINT)
+        stop_process(process, signal.SIGINT)

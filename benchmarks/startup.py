@@ -13,14 +13,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rftkit.wire import TOOL_NAME, ToolRequest, tool_call_body
+
 from .procs import REPO, app_env, post, uvicorn_server
 from .profiles import Profile
 from .stats import ratio
 
 APP_DIR, MINIMAL_DIR = REPO / "function_app", REPO / "benchmarks" / "apps"
-BODY = json.dumps({"type": "function_call", "id": "fc_1", "call_id": "call_1", "name": "search_catalog",
-                   "arguments": json.dumps({"query": "warm jacket", "max_price": 200}), "trace_id": "trace_cold",
-                   "item": {}})
+BODY = json.dumps(tool_call_body(ToolRequest(TOOL_NAME, json.dumps({"query": "warm jacket", "max_price": 200}),
+                                             "call_1", "fc_1"), "trace_cold", {}))
 
 
 def _probe(module: str, cwd: Path) -> dict[str, Any]:

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import math
 import statistics
 
-
-def quantile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank quantile of already sorted values (q in [0, 1])."""
-    if not sorted_values:
-        return 0.0
-    index = min(len(sorted_values) - 1, max(0, math.ceil(q * len(sorted_values)) - 1))
-    return sorted_values[index]
+from rftkit.rollouts.stats import percentile
 
 
 def percentiles(values: list[float], digits: int = 4) -> dict[str, float]:
-    ordered = sorted(values)
-    return {"p50": round(quantile(ordered, 0.50), digits), "p90": round(quantile(ordered, 0.90), digits),
-            "p99": round(quantile(ordered, 0.99), digits), "max": round(ordered[-1], digits) if ordered else 0.0,
-            "mean": round(statistics.fmean(ordered), digits) if ordered else 0.0}
+    """p50/p90/p99 (interpolated: `rftkit.rollouts.stats.percentile`), max and mean; zeros for no values."""
+    if not values:
+        return {"p50": 0.0, "p90": 0.0, "p99": 0.0, "max": 0.0, "mean": 0.0}
+    summary = {f"p{q}": percentile(values, q) for q in (50, 90, 99)}
+    summary.update(max=max(values), mean=statistics.fmean(values))
+    return {key: round(value, digits) for key, value in summary.items()}
 
 
 def ratio(numerator: float | None, denominator: float | None, digits: int = 3) -> float | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from catalog_tools.search import SORT_ORDERS
 from catalog_tools.tools import tool_definition
+from rftkit.wire import TOOL_NAME, ToolRequest, grader_body, output_tool_entry, sample_from_text, tool_call_body
 
 REPO = Path(__file__).resolve().parent.parent
 VALID_ROWS = REPO / "data" / "valid_tool.jsonl"
@@ -107,20 +108,16 @@ def tool_bodies(arguments: list[dict[str, Any]], items: list[dict[str, Any]]) ->
     """Tool-call wrappers with `arguments` as a JSON string (as the service sends them) and id markers."""
     bodies = []
     for i, args in enumerate(arguments):
-        body = {"type": "function_call", "id": "fc_" + CALL_MARK, "call_id": "call_" + CALL_MARK,
-                "name": "search_catalog", "arguments": json.dumps(args), "trace_id": TRACE_MARK,
-                "item": items[i % len(items)]}
+        call = ToolRequest(TOOL_NAME, json.dumps(args), "call_" + CALL_MARK, "fc_" + CALL_MARK)
+        body = tool_call_body(call, TRACE_MARK, items[i % len(items)])
         bodies.append(json.dumps(body, ensure_ascii=False))
     return bodies
 
 
 def _sample(answer: str, tool_args: list[dict[str, Any]]) -> dict[str, Any]:
     """The captured Azure sample shape (AZ-SAMPLE test-bad.json), filled in."""
-    tool_calls = [{"id": f"fc_{i}", "type": "function",
-                   "function": {"name": "search_catalog", "arguments": json.dumps(a)}} for i, a in enumerate(tool_args)]
-    return {"choices": [{"index": 0, "message": {"role": "assistant", "content": answer, "tool_calls": []},
-                         "finish_reason": "stop"}],
-            "output_text": answer, "output_json": None, "output_tools": tool_calls, "output_reasoning_summary": None}
+    calls = [ToolRequest(TOOL_NAME, json.dumps(a), f"fc_{i}", f"fc_{i}") for i, a in enumerate(tool_args)]
+    return {**sample_from_text(answer), "output_tools": [output_tool_entry(call) for call in calls]}
 
 
 def score_bodies(items: list[dict[str, Any]], count: int, seed: int = 11) -> list[str]:
@@ -132,5 +129,5 @@ def score_bodies(items: list[dict[str, Any]], count: int, seed: int = 11) -> lis
         reference = str(item.get("reference_answer", "JKT-URB-009"))
         answer = rng.choice((reference, reference, f"The best match is {reference}.", "JKT-ALP-001", ""))
         sample = _sample(answer, [{"query": "warm jacket", "max_price": 200}] * rng.randint(0, 2))
-        bodies.append(json.dumps({"sample": sample, "item": item, "trace_id": TRACE_MARK}, ensure_ascii=False))
+        bodies.append(json.dumps(grader_body(sample, item, TRACE_MARK), ensure_ascii=False))
     return bodies

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from catalog_tools.catalog import WARMTH_LEVELS
+
 DEFAULT_SEED = 20251122
 DEFAULT_SIZE = 600
 
-WARMTH_LEVELS = ("light", "medium", "warm", "extra_warm")
 WARMTH_WORDS = {"light": "lightweight", "medium": "mid-weight", "warm": "warm", "extra_warm": "extra warm"}
 COLORS = (
     "black", "navy", "red", "green", "blue", "grey", "white", "orange",
@@ -47,31 +48,30 @@ class CategorySpec:
     warmth: bool
     waterproof: bool
     sizes: tuple[str, ...]
-    blurb: str
 
 
 CATEGORIES: dict[str, CategorySpec] = {
     "jackets": CategorySpec("JKT", ("Jacket", "Parka", "Shell", "Windbreaker", "Softshell", "Rain Jacket",
                                     "Down Jacket"),
-                            (59, 399), True, True, APPAREL_SIZES, "jacket"),
+                            (59, 399), True, True, APPAREL_SIZES),
     "boots": CategorySpec("BOT", ("Hiking Boot", "Winter Boot", "Trail Boot", "Snow Boot", "Approach Shoe"),
-                          (69, 289), True, True, SHOE_SIZES, "boot"),
+                          (69, 289), True, True, SHOE_SIZES),
     "backpacks": CategorySpec("BPK", ("Daypack", "Backpack", "Travel Pack", "Hydration Pack", "Rucksack"),
-                              (29, 249), False, True, (), "pack"),
+                              (29, 249), False, True, ()),
     "tents": CategorySpec("TNT", ("Tent", "Dome Tent", "Backpacking Tent", "Tunnel Tent"),
-                          (89, 699), False, True, (), "tent"),
+                          (89, 699), False, True, ()),
     "sleeping_bags": CategorySpec("SLB", ("Sleeping Bag", "Mummy Bag", "Quilt"),
-                                  (49, 399), True, False, (), "sleeping bag"),
+                                  (49, 399), True, False, ()),
     "gloves": CategorySpec("GLV", ("Gloves", "Mittens", "Liner Gloves"),
-                           (15, 99), True, True, ("S", "M", "L", "XL"), "glove"),
+                           (15, 99), True, True, ("S", "M", "L", "XL")),
     "hats": CategorySpec("HAT", ("Beanie", "Cap", "Sun Hat", "Trapper Hat"),
-                         (12, 59), True, False, ("S/M", "L/XL"), "hat"),
+                         (12, 59), True, False, ("S/M", "L/XL")),
     "base_layers": CategorySpec("BSL", ("Base Layer Top", "Base Layer Bottom", "Crew", "Zip Neck"),
-                                (25, 119), True, False, APPAREL_SIZES, "base layer"),
+                                (25, 119), True, False, APPAREL_SIZES),
     "pants": CategorySpec("PNT", ("Pants", "Rain Pants", "Ski Pants", "Trekking Pants", "Joggers"),
-                          (39, 199), True, True, APPAREL_SIZES, "pant"),
+                          (39, 199), True, True, APPAREL_SIZES),
     "fleece": CategorySpec("FLC", ("Fleece", "Hoodie", "Pullover", "Vest"),
-                           (39, 149), True, False, APPAREL_SIZES, "fleece"),
+                           (39, 149), True, False, APPAREL_SIZES),
 }
 
 # The public sample's three jackets, exactly as its README and data name them.

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from . import FUNCTION_APP_DIR, REPO_ROOT
+from . import REPO_ROOT
+from .servers import start_function_app, stop_process
 from .settings import load_settings
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "rft-tool-call.ipynb"
@@ -33,41 +32,10 @@ SUBMIT_TAG = "submit"  # the notebook cell holding `SUBMIT = False`
 _SUBMIT_FALSE = re.compile(r"^SUBMIT = False\b", re.MULTILINE)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_http(url: str, proc: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args[2:5]} exited with {proc.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
-
-
 def start_app(timeout: float = 30.0) -> tuple[subprocess.Popen, str]:
     """The function app under uvicorn, auth off (loopback only), as `uvicorn function_app:fastapi_app` serves it."""
-    port = _free_port()
     env = {**os.environ, "TOOL_AUTH_DISABLED": "true", "SCORE_AUTH_DISABLED": "true", "LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "function_app:fastapi_app", "--app-dir",
-                             str(FUNCTION_APP_DIR), "--host", "127.0.0.1", "--port", str(port), "--log-level",
-                             "warning"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_http(f"{url}/health", proc, timeout)
-    except RuntimeError:
-        _stop(proc)
-        raise
-    return proc, url
+    return start_function_app(env, timeout)
 
 
 def start_standin(step_delay: float, error_rate: float, timeout: float = 30.0) -> tuple[subprocess.Popen, str]:
@@ -84,18 +52,8 @@ def start_standin(step_delay: float, error_rate: float, timeout: float = 30.0) -
             return proc, api.removesuffix("/").removesuffix("/openai/v1")
         if not line and proc.poll() is not None:
             break
-    _stop(proc)
+    stop_process(proc)
     raise RuntimeError("the stand-in did not report ready")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
 
 
 @dataclass(frozen=True)
@@ -219,7 +177,7 @@ def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float
             print(f"executed notebook: {output_dir / path.name}" + (f" FAILED: {error}" if error else ""))
     finally:
         for proc in reversed(started):
-            _stop(proc)
+            stop_process(proc)
     print(f"executed notebook: {output_dir / notebook.name}")
     if error and error.ename == "NothingSubmitted":
         print("Nothing was submitted: no file was uploaded and no job was created. To submit the jobs above "

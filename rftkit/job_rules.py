@@ -15,14 +15,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .jsonl import read_jsonl
-from .row_rules import MAX_ROWS
 
 RFT_MODELS = ("o4-mini-2025-04-16", "gpt-5-2025-08-07")  # o4-mini GA, gpt-5 private preview
 GPT5_PREFIX = "gpt-5"  # user-triggered pause/resume does not work for these RFT jobs (Azure preview)
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 REASONING_EFFORTS = ("default", "low", "medium", "high")
-MAX_TRAINING_ROWS = MAX_ROWS["train"]  # the row rules' limits (rftkit.row_rules), named for job bodies
-MAX_VALIDATION_ROWS = MAX_ROWS["valid"]
 MAX_SUFFIX_CHARS = 64
 
 # name -> (integer only?, lowest, lowest inclusive?, highest or None): the OpenAI spec's ranges ("auto" always ok).

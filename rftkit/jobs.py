@@ -32,10 +32,10 @@ from .job_rules import (
     top_level_hyperparameters_caution,
     url_problems,
 )
+from .wire import TOOL_NAME
 
 JOB_A_MODEL = "gpt-5-2025-08-07"
 JOB_B_MODEL = "o4-mini-2025-04-16"
-TOOL_NAME = "search_catalog"
 DEFAULT_MAX_EPISODE_STEPS = 10
 DEFAULT_SEED = 42
 DEFAULT_HYPERPARAMETERS: dict[str, Any] = {

@@ -6,31 +6,51 @@ Works the same against Azure and the local stand-in (both answer with the servic
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .job_status import TERMINAL_STATUSES
 
-__all__ = ["TERMINAL_STATUSES", "reward_curve", "wait_for_job"]
+__all__ = ["TERMINAL_STATUSES", "reward_curve", "wait_for_job", "wait_for_jobs"]
+
+
+def wait_for_jobs(client: Any, job_ids: Mapping[str, str], *, poll_interval: float = 5.0,
+                  max_interval: float | None = None, timeout: float | None = None,
+                  on_update: Callable[[str, Any], None] | None = None) -> dict[str, Any]:
+    """Poll `client.fine_tuning.jobs.retrieve` for every job (`{label: job_id}`) until all have ended; the final
+    jobs by label (check `status` and `error`). `on_update(label, job)` after every poll.
+
+    The interval starts at `poll_interval` and doubles up to `max_interval` (default: it stays fixed). TimeoutError
+    after `timeout` seconds. A paused job is not terminal: this keeps waiting until it is resumed or cancelled.
+    """
+    deadline = None if timeout is None else time.monotonic() + timeout
+    longest = poll_interval if max_interval is None else max_interval
+    interval, final, status = poll_interval, {}, {}
+    while True:
+        for label, job_id in job_ids.items():
+            if label in final:
+                continue
+            job = client.fine_tuning.jobs.retrieve(job_id)
+            status[label] = job.status
+            if on_update is not None:
+                on_update(label, job)
+            if job.status in TERMINAL_STATUSES:
+                final[label] = job
+        if len(final) == len(job_ids):
+            return final
+        if deadline is not None and time.monotonic() > deadline:
+            running = ", ".join(f"{label} ({status[label]})" for label in job_ids if label not in final)
+            raise TimeoutError(f"jobs still running after {timeout} s: {running}")
+        time.sleep(interval)
+        interval = min(interval * 2, longest)
 
 
 def wait_for_job(client: Any, job_id: str, *, poll_interval: float = 5.0, timeout: float | None = None,
                  on_update: Callable[[Any], None] | None = None) -> Any:
-    """Poll `client.fine_tuning.jobs.retrieve` until the job ends; `on_update(job)` after every poll.
-
-    Returns the final job (check `status` and `error`); TimeoutError after `timeout` seconds. A paused job is
-    not terminal: this keeps waiting until it is resumed or cancelled.
-    """
-    deadline = None if timeout is None else time.monotonic() + timeout
-    while True:
-        job = client.fine_tuning.jobs.retrieve(job_id)
-        if on_update is not None:
-            on_update(job)
-        if job.status in TERMINAL_STATUSES:
-            return job
-        if deadline is not None and time.monotonic() > deadline:
-            raise TimeoutError(f"job {job_id} is still {job.status!r} after {timeout} s")
-        time.sleep(poll_interval)
+    """`wait_for_jobs` for one job: the final job; `on_update(job)` after every poll."""
+    update = (lambda _label, job: on_update(job)) if on_update is not None else None
+    return wait_for_jobs(client, {job_id: job_id}, poll_interval=poll_interval, timeout=timeout,
+                         on_update=update)[job_id]
 
 
 def _field(obj: Any, name: str) -> Any:

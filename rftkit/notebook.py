@@ -11,7 +11,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,8 @@ import httpx
 from . import DATA_DIR, REPO_ROOT
 from .endpoint_errors import not_found, shown_url, unreachable
 from .job_status import TERMINAL_STATUSES
-from .settings import Settings, SettingsError, load_settings, make_client
+from .settings import SettingsError, ToolkitSettings, load_settings, make_client
+from .wire import TOOL_NAME, ToolRequest, grader_body, sample_from_text, tool_call_body
 
 TRAIN_FILE = DATA_DIR / "train_tool.jsonl"
 VALID_FILE = DATA_DIR / "valid_tool.jsonl"
@@ -28,7 +29,7 @@ VALID_FILE = DATA_DIR / "valid_tool.jsonl"
 
 @dataclass
 class NotebookSession:
-    settings: Settings
+    settings: ToolkitSettings
     client: Any  # openai.OpenAI
     tool_base_url: str
     local: bool  # True: the local stand-in, not Azure
@@ -57,7 +58,7 @@ class NotebookSession:
 def open_session(env_file: str | Path | None = None, *, step_delay: float = 0.5,
                  policy_error_rate: float = 0.25) -> NotebookSession:
     """Load `.env`; start what is missing locally (the app, the stand-in); build the OpenAI client."""
-    from .standin.server import BackgroundServer
+    from .servers import BackgroundServer
 
     settings = load_settings(env_file)
     servers: list[Any] = []
@@ -71,14 +72,14 @@ def open_session(env_file: str | Path | None = None, *, step_delay: float = 0.5,
         app_server = BackgroundServer(create_app(AppSettings(tool_auth_disabled=True, score_auth_disabled=True,
                                                              log_level="WARNING"))).start()
         servers.append(("app", app_server))
-        settings = replace(settings, tool_base_url=app_server.url)
+        settings = settings.model_copy(update={"tool_base_url": app_server.url})
     if not settings.uses_azure and settings.standin_url is None:
         from .standin import StandinConfig
         from .standin.server import StandinServer
 
         standin = StandinServer(StandinConfig(step_delay=step_delay, policy_error_rate=policy_error_rate)).start()
         servers.append(("standin", standin))
-        settings = replace(settings, standin_url=standin.url)
+        settings = settings.model_copy(update={"standin_url": standin.url})
     output_dir = Path(os.environ.get("RFTKIT_OUTPUT_DIR") or REPO_ROOT / "out")
     output_dir.mkdir(parents=True, exist_ok=True)
     assert settings.tool_base_url is not None
@@ -102,13 +103,10 @@ def smoke_test_endpoints(session: NotebookSession) -> list[dict[str, Any]]:
     """POST the service's exact tool wrapper and grader request; raise unless both answer as the service needs."""
     base = session.tool_base_url
     trace_id = f"trace_preflight_{int(time.time())}"
-    wrapper = {"type": "function_call", "id": "fc_preflight", "call_id": "call_preflight", "name": "search_catalog",
-               "arguments": json.dumps({"query": "Urban Puffer", "top_k": 1}), "trace_id": trace_id, "item": {}}
-    grader_request = {"sample": {"choices": [{"index": 0, "message": {"role": "assistant", "content": "JKT-URB-009",
-                                                                      "tool_calls": []}, "finish_reason": "stop"}],
-                                 "output_text": "JKT-URB-009", "output_json": None, "output_tools": [],
-                                 "output_reasoning_summary": None},
-                      "item": {"reference_answer": "JKT-URB-009"}, "trace_id": trace_id}
+    call = ToolRequest(TOOL_NAME, json.dumps({"query": "Urban Puffer", "top_k": 1}), "call_preflight",
+                       "fc_preflight")
+    wrapper = tool_call_body(call, trace_id, {})
+    grader_request = grader_body(sample_from_text("JKT-URB-009"), {"reference_answer": "JKT-URB-009"}, trace_id)
     results = []
     with httpx.Client(timeout=30) as http:
         for name, url, body, headers in (("tool", f"{base}/tool/search_catalog", wrapper, session.tool_headers),
@@ -249,27 +247,19 @@ def watch(session: NotebookSession, job_ids: dict[str, str], poll_interval: floa
 
     Without `poll_interval`: every second on the stand-in; on Azure from 2 s, doubling up to a minute (a job's
     first states pass quickly, training takes hours)."""
-    interval = poll_interval if poll_interval is not None else (1.0 if session.local else 2.0)
+    from .monitor import wait_for_jobs
+
+    shown: dict[str, str] = {}
+
+    def show(label: str, job: Any) -> None:
+        if shown.get(label) != job.status:
+            print(f"[{time.strftime('%H:%M:%S')}] Job {label} {job_ids[label]}: {job.status}", flush=True)
+            shown[label] = job.status
+
+    first = poll_interval if poll_interval is not None else (1.0 if session.local else 2.0)
     longest = poll_interval if poll_interval is not None else (1.0 if session.local else 60.0)
-    last: dict[str, str] = {}
-    final: dict[str, Any] = {}
-    deadline = time.monotonic() + timeout
-    while len(final) < len(job_ids):
-        for label, job_id in job_ids.items():
-            if label in final:
-                continue
-            job = session.client.fine_tuning.jobs.retrieve(job_id)
-            if last.get(label) != job.status:
-                print(f"[{time.strftime('%H:%M:%S')}] Job {label} {job_id}: {job.status}", flush=True)
-                last[label] = job.status
-            if job.status in TERMINAL_STATUSES:
-                final[label] = job
-        if len(final) < len(job_ids):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"jobs still running after {timeout} s: {sorted(set(job_ids) - set(final))}")
-            time.sleep(interval)
-            interval = min(interval * 2, longest)
-    return final
+    return wait_for_jobs(session.client, job_ids, poll_interval=first, max_interval=longest, timeout=timeout,
+                         on_update=show)
 
 
 def events(session: NotebookSession, job_id: str, limit: int = 100) -> list[Any]:

@@ -20,12 +20,14 @@ from typing import Any, Literal
 
 import jsonschema
 
+from .wire import ROW_ROLES
+
 Severity = Literal["error", "warning"]
 Scope = Literal["service", "dataset"]
 Role = Literal["train", "valid"]
 
 MAX_ROWS: dict[str, int] = {"train": 50_000, "valid": 1_000}  # the service's limits per file
-ROLES = ("developer", "user", "assistant", "tool")
+MIN_ROWS = 10  # the sample's minimum per file
 _TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -162,8 +164,8 @@ def message_findings(row: dict[str, Any]) -> list[Finding]:
                                        "instructions there)") if n == 1 else
                 Finding("bad-role", f"message {n} has role 'system' after the conversation started; put "
                                     "instructions first, as 'developer'"))
-        elif role not in ROLES:
-            findings.append(Finding("bad-role", f"message {n} has role {role!r}; use one of {', '.join(ROLES)}"))
+        elif role not in ROW_ROLES:
+            findings.append(Finding("bad-role", f"message {n} has role {role!r}; use one of {', '.join(ROW_ROLES)}"))
         if not _content_ok(message):
             findings.append(Finding("content", f"message {n} content must be a string or a list of text parts, "
                                                f"not {kind(message.get('content'))}"))

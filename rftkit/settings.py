@@ -1,4 +1,4 @@
-"""Settings from `.env` (python-dotenv) and the environment, and the OpenAI client built from them.
+"""Settings from `.env` and the environment (pydantic-settings, as the app's), and the OpenAI client built from them.
 
 Values still holding a `.env.example` placeholder (`<...>`) count as unset, so a copied but unfilled `.env`
 behaves like no `.env`: the notebook then runs against the local stand-in (`STANDIN_URL`).
@@ -13,11 +13,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dotenv import dotenv_values, find_dotenv
+from dotenv import find_dotenv
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
 
 from . import REPO_ROOT
 from .jobs import JOB_A_MODEL, JOB_B_MODEL
@@ -29,21 +32,80 @@ _PLACEHOLDER = re.compile(r"<[^<>]*>")
 _API_PATH = "/openai/v1"
 STANDIN_API_KEY = "local-standin"  # the stand-in accepts any key; the SDK insists on one
 ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"  # the token audience of Azure OpenAI / Foundry
+# The variables `load_settings` reads from, while it runs: unset, a directly built ToolkitSettings(...) takes only
+# its arguments (as a plain value object), never the process environment.
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("rftkit_settings_environ", default=None)
 
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class _EnvironSource(EnvSettingsSource):
+    """Environment variables from a given mapping (the process environment, or a test's)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]):
+        self._environ = environ
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._environ, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
+
+
+class ToolkitSettings(BaseSettings):
+    """The toolkit's settings; names match the variables case-insensitively (e.g. `AZURE_OPENAI_ENDPOINT`)."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=False, frozen=True)
+
     azure_openai_endpoint: str | None = None
-    azure_openai_api_key: str | None = None
+    azure_openai_api_key: str | None = Field(default=None, repr=False)  # secrets stay out of reprs and logs
     tool_base_url: str | None = None  # TOOL_BASE_URL, else https://$FUNC_APP_NAME.azurewebsites.net
-    func_key: str | None = None
+    func_app_name: str | None = None
+    func_key: str | None = Field(default=None, repr=False)
     job_a_model: str = JOB_A_MODEL
     job_b_model: str = JOB_B_MODEL
     standin_url: str | None = None  # a running stand-in (http://127.0.0.1:PORT), used without Azure settings
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource,
+                                   dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource,
+                                   ) -> tuple[PydanticBaseSettingsSource, ...]:
+        environ = _ENVIRON.get()
+        if environ is None:
+            return (init_settings,)
+        return init_settings, _EnvironSource(settings_cls, environ), dotenv_settings  # the environment wins
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _unset_placeholders(cls, value: Any) -> Any:
+        """Blank values and `.env.example` placeholders (`<...>`) count as unset."""
+        if isinstance(value, str):
+            value = value.strip()
+            return None if not value or _PLACEHOLDER.search(value) else value
+        return value
+
+    @field_validator("job_a_model", "job_b_model", mode="before")
+    @classmethod
+    def _default_model(cls, value: Any, info: ValidationInfo) -> Any:
+        value = cls._unset_placeholders(value)
+        return value if value is not None else cls.model_fields[str(info.field_name)].default
+
+    @field_validator("azure_openai_endpoint", "standin_url")
+    @classmethod
+    def _endpoint(cls, value: str | None) -> str | None:
+        """An endpoint without a trailing slash or API path, so pasting `.../openai/v1/` does not double it."""
+        if value is None:
+            return None
+        value = value.rstrip("/")
+        return value[: -len(_API_PATH)] if value.endswith(_API_PATH) else value
+
+    @model_validator(mode="after")
+    def _tool_base_url(self) -> ToolkitSettings:
+        url = self.tool_base_url or (f"https://{self.func_app_name}.azurewebsites.net" if self.func_app_name else None)
+        object.__setattr__(self, "tool_base_url", url.rstrip("/") if url else None)  # frozen: set once, here
+        return self
 
     @property
     def uses_azure(self) -> bool:
@@ -74,22 +136,6 @@ class Settings:
         return {"X-Functions-Key": self.func_key} if self.func_key else None
 
 
-def _value(values: Mapping[str, str | None], name: str) -> str | None:
-    value = values.get(name)
-    if value is None:
-        return None
-    value = value.strip()
-    return None if not value or _PLACEHOLDER.search(value) else value
-
-
-def _endpoint(value: str | None) -> str | None:
-    """An endpoint without a trailing slash or API path, so pasting `.../openai/v1/` does not double it."""
-    if value is None:
-        return None
-    value = value.rstrip("/")
-    return value[: -len(_API_PATH)] if value.endswith(_API_PATH) else value
-
-
 def _env_file(env_file: str | Path | None) -> Path | None:
     if env_file is not None:
         return Path(env_file)
@@ -100,24 +146,15 @@ def _env_file(env_file: str | Path | None) -> Path | None:
     return default if default.is_file() else None
 
 
-def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-    """Read `.env` (found from the cwd upwards, else the repo's) under the environment, which wins."""
+def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str] | None = None) -> ToolkitSettings:
+    """Read `.env` (found from the cwd upwards, else the repo's) under the environment (`environ`, default the
+    process's), which wins."""
     path = _env_file(env_file)
-    values: dict[str, str | None] = dict(dotenv_values(path)) if path and path.is_file() else {}
-    values.update(os.environ if environ is None else environ)
-    tool_base_url = _value(values, "TOOL_BASE_URL")
-    app_name = _value(values, "FUNC_APP_NAME")
-    if tool_base_url is None and app_name is not None:
-        tool_base_url = f"https://{app_name}.azurewebsites.net"
-    return Settings(
-        azure_openai_endpoint=_endpoint(_value(values, "AZURE_OPENAI_ENDPOINT")),
-        azure_openai_api_key=_value(values, "AZURE_OPENAI_API_KEY"),
-        tool_base_url=tool_base_url.rstrip("/") if tool_base_url else None,
-        func_key=_value(values, "FUNC_KEY"),
-        job_a_model=_value(values, "JOB_A_MODEL") or JOB_A_MODEL,
-        job_b_model=_value(values, "JOB_B_MODEL") or JOB_B_MODEL,
-        standin_url=_endpoint(_value(values, "STANDIN_URL")),
-    )
+    token = _ENVIRON.set(os.environ if environ is None else environ)
+    try:
+        return ToolkitSettings(_env_file=path if path and path.is_file() else None)  # type: ignore[call-arg]
+    finally:
+        _ENVIRON.reset(token)
 
 
 # `client.fine_tuning.alpha.graders` and `jobs.pause/resume` first appear in openai 1.78.0 (its CHANGELOG); a
@@ -158,7 +195,7 @@ def entra_token_provider(credential: Any = None) -> Callable[[], str]:
     return get_bearer_token_provider(credential if credential is not None else DefaultAzureCredential(), ENTRA_SCOPE)
 
 
-def make_client(settings: Settings, *, credential: Any = None, **client_options: Any) -> OpenAI:
+def make_client(settings: ToolkitSettings, *, credential: Any = None, **client_options: Any) -> OpenAI:
     """`OpenAI(base_url=<endpoint>/openai/v1/, api_key=...)` for Azure or, without Azure settings, the stand-in.
 
     On Azure without `AZURE_OPENAI_API_KEY`, `api_key` is an Entra ID token provider (openai >= 1.106 calls it

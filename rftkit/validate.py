@@ -30,6 +30,7 @@ from catalog_tools.tools import tool_definition
 from .reference_calls import reference_call_problems
 from .row_rules import (
     MAX_ROWS,
+    MIN_ROWS,
     RULES,
     Finding,
     Role,
@@ -42,7 +43,6 @@ from .row_rules import (
 )
 from .row_rules import kind as _kind
 
-MIN_ROWS = 10  # the sample's minimum per file
 IMBALANCE_RATIO = 5.0  # largest class over smallest class, per metadata key
 CLASS_KEYS = ("task_type", "difficulty")
 SHOWN_PER_CODE = 20  # render() lists this many issues of one kind, then counts the rest

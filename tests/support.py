@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI
 
 from catalog_tools.app import create_app
 from catalog_tools.config import SHIPPED_CATALOG, Settings
 from catalog_tools.search import Catalog
+from rftkit.servers import BackgroundServer
 
 _CATALOG: Catalog | None = None
 # AsgiFunctionApp.__del__ runs asyncio.run(...): garbage-collected inside a later test's event loop it fails.
@@ -56,26 +54,18 @@ def make_app(**overrides: Any) -> FastAPI:
 
 
 def free_port() -> int:
+    """A loopback port nothing listens on (bound, then closed): for "cannot reach it" tests. Servers bind their own
+    socket first (`serve`), so they never race for a port picked here."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 @contextlib.contextmanager
-def serve(app: Any, port: int | None = None, timeout: float = 20.0) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on 127.0.0.1 in a background thread; yield its base URL."""
-    port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError(f"uvicorn did not start on port {port}")
-        time.sleep(0.02)
+def serve(app: Any, port: int = 0, timeout: float = 20.0) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on 127.0.0.1 in a background thread (`rftkit.servers`); yield its base URL."""
+    server = BackgroundServer(app, port=port, lifespan="off").start(timeout)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server.url
     finally:
-        server.should_exit = True
-        thread.join(timeout)
+        server.stop()

@@ -12,9 +12,9 @@ import pytest
 from azure.core.credentials import AccessToken
 
 from rftkit import settings as settings_module
-from rftkit.settings import ENTRA_SCOPE, Settings, make_client
-from rftkit.standin.app import create_app
-from rftkit.standin.server import BackgroundServer
+from rftkit.servers import BackgroundServer
+from rftkit.settings import ENTRA_SCOPE, ToolkitSettings, make_client
+from rftkit.standin.app import create_standin_app
 from tests.standin_support import FAST, Recorder
 
 
@@ -32,7 +32,7 @@ class FakeCredential:
 
 @pytest.fixture(scope="module")
 def recorded():
-    recorder = Recorder(create_app(FAST))
+    recorder = Recorder(create_standin_app(FAST))
     with BackgroundServer(recorder) as server:
         yield recorder, server.url
 
@@ -54,7 +54,7 @@ def authorization_of_last(recorder: Recorder, path: str) -> str:
 
 def test_with_a_key_the_key_is_the_bearer(recorded):
     recorder, url = recorded
-    client = make_client(Settings(azure_openai_endpoint=url, azure_openai_api_key="the-key"), max_retries=0)
+    client = make_client(ToolkitSettings(azure_openai_endpoint=url, azure_openai_api_key="the-key"), max_retries=0)
     assert client.files.list().data == []
     assert authorization_of_last(recorder, "/openai/v1/files") == "Bearer the-key"
 
@@ -62,7 +62,7 @@ def test_with_a_key_the_key_is_the_bearer(recorded):
 def test_without_a_key_an_entra_token_for_cognitive_services_reaches_the_server(recorded):
     recorder, url = recorded
     credential = FakeCredential()
-    client = make_client(Settings(azure_openai_endpoint=url), credential=credential, max_retries=0)
+    client = make_client(ToolkitSettings(azure_openai_endpoint=url), credential=credential, max_retries=0)
     assert credential.scopes == []  # no token is asked for before the first request
     client.files.list()
     client.fine_tuning.jobs.list()
@@ -74,7 +74,7 @@ def test_without_a_key_an_entra_token_for_cognitive_services_reaches_the_server(
 def test_an_expiring_token_is_refreshed(recorded):
     recorder, url = recorded
     credential = FakeCredential(lifetime=60)  # within azure-core's refresh window: fetched again next time
-    client = make_client(Settings(azure_openai_endpoint=url), credential=credential, max_retries=0)
+    client = make_client(ToolkitSettings(azure_openai_endpoint=url), credential=credential, max_retries=0)
     client.files.list()
     client.files.list()
     assert authorization_of_last(recorder, "/openai/v1/files") == "Bearer entra-token-2"
@@ -91,11 +91,11 @@ def test_the_keyless_client_builds_default_credential_lazily_and_says_how_it_sig
     import azure.identity
 
     monkeypatch.setattr(azure.identity, "DefaultAzureCredential", Recording)
-    azure_settings = Settings(azure_openai_endpoint="https://res.openai.azure.com")
+    azure_settings = ToolkitSettings(azure_openai_endpoint="https://res.openai.azure.com")
     make_client(azure_settings)
     assert len(built) == 1 and built[0].scopes == []  # built, never asked for a token without a request
     assert "Entra ID" in azure_settings.auth
-    assert Settings(azure_openai_endpoint="https://x", azure_openai_api_key="k").auth == "API key"
+    assert ToolkitSettings(azure_openai_endpoint="https://x", azure_openai_api_key="k").auth == "API key"
 
 
 def test_without_azure_identity_the_error_says_what_to_install(monkeypatch):
@@ -110,4 +110,4 @@ def test_without_azure_identity_the_error_says_what_to_install(monkeypatch):
 
     monkeypatch.setattr(builtins, "__import__", no_azure_identity)
     with pytest.raises(settings_module.SettingsError, match="pip install azure-identity"):
-        make_client(Settings(azure_openai_endpoint="https://res.openai.azure.com"))
+        make_client(ToolkitSettings(azure_openai_endpoint="https://res.openai.azure.com"))

@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rftkit.standin.app import create_app
-from rftkit.standin.server import BackgroundServer
+from rftkit.servers import BackgroundServer
+from rftkit.standin.app import create_standin_app
 from tests.standin_support import FAST, Recorder
 from tests.support import make_app, serve
 
@@ -30,7 +30,7 @@ CLEARED = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "TOOL_BASE_URL", "FU
 
 @pytest.fixture(scope="module")
 def fake_azure():
-    recorder = Recorder(create_app(FAST))
+    recorder = Recorder(create_standin_app(FAST))
     with serve(make_app()) as app_url, BackgroundServer(recorder) as standin:
         yield recorder, standin.url, app_url
 

@@ -12,7 +12,7 @@ import pytest
 from rftkit.__main__ import main
 from rftkit.endpoint_errors import shown_url
 from rftkit.notebook import NotebookSession, smoke_test_endpoints
-from rftkit.settings import Settings
+from rftkit.settings import ToolkitSettings
 from tests.rollouts_support import make_row
 from tests.support import free_port, make_app, serve
 
@@ -59,7 +59,7 @@ def test_dry_run_names_a_404_and_its_usual_causes(capsys, data, app_url):
     code, out = dry_run(capsys, data, f"{app_url}/api/tool/search_catalog", f"{app_url}/api/score")
     assert code == 1
     assert f"tool:http_404, first: {app_url}/api/tool/search_catalog answered HTTP 404 Not Found" in out
-    assert f"grader:http_404, first: {app_url}/api/score answered HTTP 404 Not Found" in out
+    assert f"grader:http_404, first: {app_url}/api/score: the endpoint answered HTTP 404 Not Found" in out
     assert "`extensions.http.routePrefix`" in out and "wrong path" in out
 
 
@@ -69,11 +69,11 @@ def test_dry_run_json_carries_the_same_messages(capsys, data, app_url):
           "--grader-url", f"{closed}/score", "--retries", "0", "--json"])
     summary = json.loads(capsys.readouterr().out)["summary"]
     assert summary["errors"] == {"grader:connection_error": 1}
-    assert summary["error_examples"]["grader:connection_error"].startswith(f"cannot reach {closed}/score ")
+    assert summary["error_examples"]["grader:connection_error"].startswith(f"{closed}/score: cannot reach it ")
 
 
 def session_at(base_url: str) -> NotebookSession:
-    return NotebookSession(Settings(tool_base_url=base_url), client=None, tool_base_url=base_url, local=True,
+    return NotebookSession(ToolkitSettings(tool_base_url=base_url), client=None, tool_base_url=base_url, local=True,
                            output_dir=Path("."))
 
 
@@ -120,8 +120,8 @@ def test_notebook_grader_check_names_an_unreachable_endpoint_grader():
     down = f"{closed_port_url()}/score"
     standin = StandinServer(StandinConfig()).start()
     try:
-        session = NotebookSession(Settings(standin_url=standin.url), make_client(Settings(standin_url=standin.url)),
-                                  tool_base_url="", local=True, output_dir=Path("."))
+        settings = ToolkitSettings(standin_url=standin.url)
+        session = NotebookSession(settings, make_client(settings), tool_base_url="", local=True, output_dir=Path("."))
         with pytest.raises(RuntimeError) as raised:
             check_grader(session, {"type": "endpoint", "name": "g", "url": down})
     finally:

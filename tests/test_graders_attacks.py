@@ -186,12 +186,12 @@ def test_report_json_matches_the_text():
 
 
 def test_episodes_give_the_candidates(tmp_path, capsys):
-    from rftkit.rollouts import Episode, ToolCallRecord, write_episodes
+    from rftkit.rollouts import Episode, RolloutToolCall, write_episodes
 
     row = {"id": "t-1", "reference_answer": "MSFT", "messages": [{"role": "user", "content": "Largest? (e.g. AAPL)"}]}
     data = write_jsonl(tmp_path / "rows.jsonl", [row])
-    calls = [ToolCallRecord("c1", "fc1", "search", "{}", '{"hits": ["MSFT", "NVDA"]}', ok=True),
-             ToolCallRecord("c2", "fc2", "search", "{}", '{"hits": ["ORCL"]}', ok=False)]  # a failed call: unseen
+    calls = [RolloutToolCall("c1", "fc1", "search", "{}", '{"hits": ["MSFT", "NVDA"]}', ok=True),
+             RolloutToolCall("c2", "fc2", "search", "{}", '{"hits": ["ORCL"]}', ok=False)]  # a failed call: unseen
     episodes = tmp_path / "episodes.jsonl"
     write_episodes(episodes, [Episode("t-1", 0, "trace_1", "scripted", tool_calls=calls)])
     assert main(["reward-hacks", "--grader", "job-a", "--data", str(data), "--episodes", str(episodes), "--json"]) == 0

@@ -10,8 +10,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from rftkit.graders import run_grader, sample_from_text
-from rftkit.graders.string_check import string_check
-from rftkit.graders.text_similarity import METRICS, similarity
+from rftkit.graders.text_similarity import METRICS, similarity, string_check
 
 
 @pytest.mark.parametrize(("input_text", "reference", "operation", "expected"), [

@@ -1,7 +1,7 @@
 """The public sample README's local smoke tests, verbatim (curl), against the app served by uvicorn on loopback.
 
-The server is started with the README's command line and the committed local.settings example's values,
-exactly as a user without Core Tools would run it.
+The server is started with the README's command line (on a socket bound first, passed as `--fd` instead of
+`--port`) and the committed local.settings example's values, as a user without Core Tools would run it.
 """
 
 from __future__ import annotations
@@ -10,14 +10,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support import free_port
+from rftkit.servers import start_function_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -26,24 +24,9 @@ REPO = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def base_url():
-    port = free_port()
     env = {**os.environ, **json.loads((REPO / "function_app" / "local.settings.example.json").read_text())["Values"]}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "function_app:fastapi_app", "--app-dir", "function_app",
-         "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    proc, url = start_function_app(env, extra_args=(), output=subprocess.PIPE)  # the README's command line
     try:
-        while True:
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not start:\n{proc.stdout.read() if proc.stdout else ''}")
-            time.sleep(0.1)
         yield url
     finally:
         proc.terminate()

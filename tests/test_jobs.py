@@ -24,8 +24,8 @@ from rftkit.jobs import (
 )
 from rftkit.settings import (
     OpenAIVersionError,
-    Settings,
     SettingsError,
+    ToolkitSettings,
     load_settings,
     make_client,
     require_openai_version,
@@ -311,7 +311,7 @@ def test_env_example_placeholders_count_as_unset():
 
 
 def test_make_client_for_azure_and_for_the_standin(tmp_path):
-    azure = make_client(Settings(azure_openai_endpoint="https://res.openai.azure.com", azure_openai_api_key="k"))
+    azure = make_client(ToolkitSettings(azure_openai_endpoint="https://res.openai.azure.com", azure_openai_api_key="k"))
     assert str(azure.base_url) == "https://res.openai.azure.com/openai/v1/" and azure.api_key == "k"
     for standin_url in ("http://127.0.0.1:9999", "http://127.0.0.1:9999/openai/v1/"):  # as the stand-in prints it
         local = make_client(load_settings(tmp_path / "none.env", environ={"STANDIN_URL": standin_url}))

@@ -12,7 +12,8 @@ import pytest
 
 from rftkit.jobs import job_a_spec, job_b_spec
 from rftkit.monitor import reward_curve, wait_for_job
-from rftkit.standin import BackgroundServer, StandinConfig, StandinServer
+from rftkit.servers import BackgroundServer
+from rftkit.standin import StandinConfig, StandinServer
 from tests import standin_support
 from tests.rft_rows import ROWS
 from tests.standin_support import client_for, events, metrics, upload_rows, wait_for, wait_job

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -21,8 +20,9 @@ from catalog_tools.app import make_store
 from catalog_tools.config import Settings
 from catalog_tools.table_traces import TableTraceStore
 from catalog_tools.traces import MemoryTraceStore, ToolCallRecord
+from rftkit.servers import start_function_app
 from tests.azurite import AZURITE_MARKS, start_azurite
-from tests.support import free_port, import_function_app, make_app, open_settings, shipped_catalog
+from tests.support import import_function_app, make_app, open_settings, shipped_catalog
 
 REPO = Path(__file__).resolve().parent.parent
 TOOLS = [{"type": "function", "function": {"name": "search_catalog", "parameters": {"type": "object"}}}]
@@ -172,24 +172,8 @@ def test_store_outage_tool_still_answers_grader_503_then_recovers(tmp_path, capl
 
 
 def start_uvicorn(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "function_app:fastapi_app", "--app-dir",
-                             "function_app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                            cwd=REPO, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return proc, f"http://127.0.0.1:{port}"
-
-
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "uvicorn exited")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not become healthy")
+    """The app in its own process (a second instance of the scale-out), healthy once returned."""
+    return start_function_app({**os.environ, **env}, output=subprocess.PIPE)
 
 
 @pytest.mark.slow
@@ -199,8 +183,6 @@ def test_scale_out_two_processes_share_one_table(azurite):
            "AzureWebJobsStorage": azurite.connection_string, "TRACE_TABLE_NAME": "t" + uuid.uuid4().hex[:16]}
     procs = [start_uvicorn(env) for _ in range(2)]
     try:
-        for proc, url in procs:
-            wait_healthy(url, proc)
         urls = [url for _, url in procs]
         trace = f"trace_{uuid.uuid4()}"
         calls = [(urls[i % 2], f"call_{i}") for i in range(40)]
@@ -231,7 +213,6 @@ def test_dry_run_at_concurrency_256_loses_no_calls_in_the_table_store(azurite):
            "AzureWebJobsStorage": azurite.connection_string, "TRACE_TABLE_NAME": table}
     proc, url = start_uvicorn(env)
     try:
-        wait_healthy(url, proc)
         rows = [json.loads(line) for line in (DATA_DIR / "valid_tool.jsonl").read_text().splitlines()]
         report = asyncio.run(run_rollouts(
             rows, tools=[{"name": "search_catalog", "server_url": f"{url}/tool/search_catalog"}],

@@ -109,8 +109,8 @@ def _grade_all(grader: dict, cases: list[tuple[str, dict, dict]], concurrency: i
     import httpx
 
     from ..graders import run_grader
-    from ..graders.engine import new_trace_id
     from ..progress import progress
+    from ..wire import new_trace_id
 
     def grade(case: tuple[str, dict, dict]) -> dict:
         trace_id = new_trace_id()
@@ -128,7 +128,8 @@ def _grade_all(grader: dict, cases: list[tuple[str, dict, dict]], concurrency: i
 
 def _explanations(grader: dict, result: dict, sample: dict, item: dict, trace_id: str, client: Any) -> list[dict]:
     """Why each endpoint grader that answered paid less than 1, when it can say (this app's `?explain=true`)."""
-    from ..graders.endpoint import explain_score, request_body, why_score
+    from ..graders.endpoint import explain_score, why_score
+    from ..wire import grader_body
 
     if result["metadata"]["error_messages"]:
         return []
@@ -143,7 +144,7 @@ def _explanations(grader: dict, result: dict, sample: dict, item: dict, trace_id
     for name, node, score in endpoints:
         if not isinstance(score, (int, float)) or score >= 1:
             continue
-        details = explain_score(node, request_body(sample, item, trace_id), client)
+        details = explain_score(node, grader_body(sample, item, trace_id), client)
         why = why_score(details, trace_id) if details else None
         if why:
             explanations.append({"grader": name, "trace_id": trace_id, "why": why, "details": details})
@@ -151,7 +152,7 @@ def _explanations(grader: dict, result: dict, sample: dict, item: dict, trace_id
 
 
 def _print(cases: list[tuple[str, dict, dict]], results: list[dict], full: bool) -> None:
-    from ..graders.tables import markdown_table
+    from ..graders.io import markdown_table
 
     lines = []
     for (label, sample, _), result in zip(cases, results, strict=True):

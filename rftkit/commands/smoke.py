@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 RETRY_SECONDS = 5.0
@@ -48,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if not base_url.startswith(("http://", "https://")):
         print(f"error: the tool base URL must start with https:// (or http://), got {base_url!r}", file=sys.stderr)
         return 2
-    settings = replace(settings, tool_base_url=base_url, func_key=args.tool_key or settings.func_key)
+    settings = settings.model_copy(update={"tool_base_url": base_url, "func_key": args.tool_key or settings.func_key})
     # Only the endpoints are used: no OpenAI client, nothing started locally.
     session = NotebookSession(settings, client=None, tool_base_url=base_url, local=False,
                               output_dir=REPO_ROOT / "out")

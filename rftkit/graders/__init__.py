@@ -5,16 +5,17 @@
     arun_grader(...)                                          the same, for asyncio (endpoint calls with httpx async)
     sample_from_text(text) -> sample                          the service's sample shape from a plain answer
 
-Modules, one concept each: templates (`{{item.x}}`), string_check, text_similarity, formula (multi's
-`calculate_output`), endpoint (the HTTP call), validation, engine (run_grader), result (the response shape),
-sample, presets (Job A / Job B graders), hacking (the reward-hacking check), io and tables (for the CLI).
+Modules, one concept each: templates (`{{item.x}}`), text_similarity (and string_check), formula (multi's
+`calculate_output`), endpoint (the one endpoint-grader caller), validation, engine (run_grader), result (the
+response shape), presets (Job A / Job B graders), hacking (the reward-hacking check), io (the CLI's inputs and
+tables). The `sample` shape is `rftkit.wire`'s.
 Only fuzzy_match is known to equal the service; see text_similarity for the approximations.
 """
 
 from __future__ import annotations
 
+from ..wire import sample_from_text
 from .engine import arun_grader, run_grader
-from .sample import sample_from_text
 from .validation import validate_grader
 
 __all__ = ["arun_grader", "run_grader", "sample_from_text", "validate_grader"]

@@ -3,21 +3,24 @@
 `POST <url>` with the grader's `headers` and the body `{"sample", "item", "trace_id"}`; the answer must be
 `{"score": <number>}`, usually in [0, 1] but any finite number is accepted. Every failure — connection, timeout,
 HTTP status, body — is returned as an `EndpointReply` with an error, never raised: the service retries such
-failures up to 3 times and then discards the rollout, so a preflight must show them. No retries here, for the same
-reason.
+failures up to 3 times and then discards the rollout, so a preflight must show them. The one caller of endpoint
+graders: the grader engine calls once (no retries, so a preflight shows every failure), the rollout dry run passes
+the service's `RetryPolicy`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
 
 from ..endpoint_errors import NOT_FOUND_FIX, UNREACHABLE_FIX
+from ..wire import MAX_BODY_BYTES, RetryPolicy
 
 TIMEOUT_SECONDS = 60.0
 UNRESPONSIVE = "unresponsive_reward_error"
@@ -28,15 +31,31 @@ _CALL_ERRORS = (httpx.HTTPError, httpx.InvalidURL, TypeError, ValueError)
 
 @dataclass(frozen=True)
 class EndpointReply:
+    """One attempt's outcome. `error_flag` is the service's flag; `kind` says what failed (`http_<status>`,
+    `timeout`, `connection_error`, `malformed_output`, `response_too_large`, `malformed_request`); `earlier` the
+    failed attempts before this one (with retries)."""
+
     score: float | None
     status: int | None
     latency: float
     error_flag: str | None = None
     error: str | None = None
+    kind: str | None = None
+    attempt: int = 1
+    earlier: tuple[EndpointReply, ...] = ()
+    body: Any = None  # the parsed answer, when it had a score
+
+    @property
+    def attempts(self) -> int:
+        return self.attempt
 
 
-def request_body(sample: dict[str, Any], item: dict[str, Any], trace_id: str) -> dict[str, Any]:
-    return {"sample": sample, "item": item, "trace_id": trace_id}
+def score_problem(body: Any) -> str | None:
+    """Why a grader's parsed answer is not `{"score": <finite number>}`, or None when it is."""
+    score = body.get("score") if isinstance(body, dict) else None
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        return "the endpoint's answer has no numeric `score`"
+    return None
 
 
 def request_headers(grader: dict[str, Any]) -> dict[str, str]:
@@ -46,40 +65,46 @@ def request_headers(grader: dict[str, Any]) -> dict[str, str]:
 def read_reply(status: int, content: bytes, latency: float) -> EndpointReply:
     """Turn an HTTP answer into a score or an error naming what was wrong."""
     if status == 404:
-        return EndpointReply(None, status, latency, OTHER, f"the endpoint answered HTTP 404 Not Found: {NOT_FOUND_FIX}")
+        return EndpointReply(None, status, latency, OTHER, f"the endpoint answered HTTP 404 Not Found: {NOT_FOUND_FIX}",
+                             "http_404")
+    snippet = content[:300].decode("utf-8", "replace")
     if not 200 <= status < 300:
-        snippet = content[:300].decode("utf-8", "replace")
-        return EndpointReply(None, status, latency, OTHER, f"the endpoint answered HTTP {status}: {snippet}")
+        return EndpointReply(None, status, latency, OTHER, f"the endpoint answered HTTP {status}: {snippet}",
+                             f"http_{status}")
+    if len(content) > MAX_BODY_BYTES:
+        return EndpointReply(None, status, latency, OTHER, f"the endpoint's answer is {len(content)} bytes, over the "
+                             "service's 1 MB limit", "response_too_large")
     try:
         body = json.loads(content)
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return EndpointReply(None, status, latency, OTHER, "the endpoint's answer is not JSON")
-    score = body.get("score") if isinstance(body, dict) else None
-    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
-        snippet = content[:300].decode("utf-8", "replace")
-        return EndpointReply(None, status, latency, OTHER, f"the endpoint's answer has no numeric `score`: {snippet}")
+        return EndpointReply(None, status, latency, OTHER, "the endpoint's answer is not JSON", "malformed_output")
+    problem = score_problem(body)
+    if problem:
+        return EndpointReply(None, status, latency, OTHER, f"{problem}: {snippet}", "malformed_output")
     # Any finite score is used as is: an endpoint grader may answer on its own scale (Azure's sample scores 0-5 and
     # combines it in a multi grader); docs/service-contract.md#endpoint-grader.
-    return EndpointReply(float(score), status, latency)
+    return EndpointReply(float(body["score"]), status, latency, body=body)
 
 
 def _failure(exc: Exception, latency: float) -> EndpointReply:
     if isinstance(exc, (TypeError, ValueError)):
-        return EndpointReply(None, None, latency, OTHER, f"cannot send the request as JSON: {exc}")
-    if isinstance(exc, httpx.TimeoutException):
-        return EndpointReply(None, None, latency, UNRESPONSIVE, f"no answer in time ({type(exc).__name__})")
+        return EndpointReply(None, None, latency, OTHER, f"cannot send the request as JSON: {exc}", "malformed_request")
+    if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError)):
+        return EndpointReply(None, None, latency, UNRESPONSIVE, f"no answer in time ({type(exc).__name__})", "timeout")
     fix = f": {UNREACHABLE_FIX}" if isinstance(exc, httpx.ConnectError) else ""
-    return EndpointReply(None, None, latency, UNRESPONSIVE, f"cannot reach it ({type(exc).__name__}: {exc}){fix}")
+    return EndpointReply(None, None, latency, UNRESPONSIVE, f"cannot reach it ({type(exc).__name__}: {exc}){fix}",
+                         "connection_error")
 
 
-def call_endpoint(grader: dict[str, Any], body: dict[str, Any], client: httpx.Client | None = None) -> EndpointReply:
-    """POST `body` to the grader's URL with a blocking client (a new one when `client` is None)."""
+def call_endpoint(grader: dict[str, Any], body: dict[str, Any], client: httpx.Client | None = None,
+                  params: dict[str, str] | None = None) -> EndpointReply:
+    """POST `body` to the grader's URL with a blocking client (a new one when `client` is None), once."""
     url = grader["url"]
     owned = client is None
     client = client or httpx.Client(timeout=TIMEOUT_SECONDS)
     started = time.perf_counter()
     try:
-        answer = client.post(url, content=json.dumps(body), headers=request_headers(grader))
+        answer = client.post(url, content=json.dumps(body), params=params, headers=request_headers(grader))
         return read_reply(answer.status_code, answer.content, time.perf_counter() - started)
     except _CALL_ERRORS as exc:
         return _failure(exc, time.perf_counter() - started)
@@ -88,32 +113,46 @@ def call_endpoint(grader: dict[str, Any], body: dict[str, Any], client: httpx.Cl
             client.close()
 
 
-async def acall_endpoint(grader: dict[str, Any], body: dict[str, Any],
-                         client: httpx.AsyncClient | None = None) -> EndpointReply:
-    """The same call with an asyncio client (a new one when `client` is None)."""
-    url = grader["url"]
+async def acall_endpoint(grader: dict[str, Any], body: dict[str, Any], client: httpx.AsyncClient | None = None,
+                         *, retry: RetryPolicy | None = None, timeout: float | None = None,
+                         params: dict[str, str] | None = None) -> EndpointReply:
+    """The same call with an asyncio client (a new one when `client` is None), retried on any failure as the service
+    retries a grader when `retry` is given; `timeout` bounds each whole attempt."""
     owned = client is None
     client = client or httpx.AsyncClient(timeout=TIMEOUT_SECONDS)
-    started = time.perf_counter()
+    retries = retry.retries if retry else 0
+    earlier: list[EndpointReply] = []
     try:
-        answer = await client.post(url, content=json.dumps(body), headers=request_headers(grader))
-        return read_reply(answer.status_code, answer.content, time.perf_counter() - started)
-    except _CALL_ERRORS as exc:
-        return _failure(exc, time.perf_counter() - started)
+        while True:
+            attempt = len(earlier) + 1
+            reply = replace(await _attempt(client, grader, body, timeout, params), attempt=attempt,
+                            earlier=tuple(earlier))
+            if reply.error_flag is None or retry is None or attempt > retries:
+                return reply
+            earlier.append(reply)
+            await asyncio.sleep(retry.delay(attempt))
     finally:
         if owned:
             await client.aclose()
 
 
+async def _attempt(client: httpx.AsyncClient, grader: dict[str, Any], body: dict[str, Any], timeout: float | None,
+                   params: dict[str, str] | None) -> EndpointReply:
+    started = time.perf_counter()
+    try:
+        # wait_for bounds the whole exchange; httpx's own timeouts only bound each read or write.
+        answer = await asyncio.wait_for(client.post(grader["url"], content=json.dumps(body), params=params,
+                                                    headers=request_headers(grader)), timeout)
+        return read_reply(answer.status_code, answer.content, time.perf_counter() - started)
+    except (*_CALL_ERRORS, asyncio.TimeoutError) as exc:
+        return _failure(exc, time.perf_counter() - started)
+
+
 def explain_score(grader: dict[str, Any], body: dict[str, Any], client: httpx.Client) -> dict[str, Any] | None:
     """The score's `details` from a separate `POST url?explain=true` (this project's `/score` supports it); None
     when the endpoint gives none — other graders answer `{"score"}` only — or the call fails."""
-    try:
-        answer = client.post(grader["url"], params={"explain": "true"}, content=json.dumps(body),
-                             headers=request_headers(grader))
-        details = answer.json().get("details") if answer.is_success else None
-    except (httpx.HTTPError, ValueError, AttributeError):
-        return None
+    reply = call_endpoint(grader, body, client, params={"explain": "true"})
+    details = reply.body.get("details") if isinstance(reply.body, dict) else None
     return details if isinstance(details, dict) else None
 
 

@@ -13,18 +13,17 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-import uuid
 from typing import Any
 
 import httpx
 
 from ..endpoint_errors import shown_url
-from .endpoint import EndpointReply, acall_endpoint, call_endpoint, request_body
+from ..wire import grader_body, new_trace_id
+from .endpoint import EndpointReply, acall_endpoint, call_endpoint
 from .formula import FormulaError, parse_formula
 from .result import Outcome, response
-from .string_check import string_check
 from .templates import TemplateVariableError, render
-from .text_similarity import similarity
+from .text_similarity import similarity, string_check
 from .validation import grader_problems
 
 Path = tuple[str, ...]  # where a grader sits: () for the top level, (key,) inside a multi grader
@@ -34,10 +33,6 @@ _PYTHON_NOT_RUN = ("python graders are not run locally: the service runs `source
                    "2 min, 2 GB); only its shape was checked here (it parses and defines grade(sample, item))")
 _MODEL_NOT_RUN = ("score_model graders are not run locally: their score comes from sampling the grader model on the "
                   "service; only their shape was checked here")  # label_model: the same, with its name
-
-
-def new_trace_id() -> str:
-    return f"trace_{uuid.uuid4().hex}"
 
 
 def run_grader(grader: dict, sample: dict, item: dict, *, trace_id: str | None = None,
@@ -75,7 +70,7 @@ class _Grading:
         if not isinstance(item, dict):
             self.early.fail("other_error", f"item must be a JSON object, got {type(item).__name__}")
         self.context = {"item": item, "sample": sample}
-        self.body = request_body(sample, item, trace_id)
+        self.body = grader_body(sample, item, trace_id)
 
     def endpoint_calls(self) -> list[tuple[Path, dict[str, Any]]]:
         """The endpoint graders to call, none when the grading already failed."""

@@ -31,7 +31,6 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "abs": (abs, 1, 1), "floor": (math.floor, 1, 1), "ceil": (math.ceil, 1, 1),
     "exp": (math.exp, 1, 1), "sqrt": (math.sqrt, 1, 1), "log": (math.log, 1, 1),
 }
-OPERATORS = ("+", "-", "*", "/", "^")
 MAX_LENGTH = 4000
 MAX_DEPTH = 100  # nesting bound, so a hostile formula is a parse error rather than a RecursionError
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,10 +25,10 @@ import httpx
 
 from ..endpoint_errors import not_found, shown_url, unreachable
 from ..progress import progress
+from ..wire import TOOL_NAME, ToolRequest, new_trace_id, sample_from_text, tool_call_body
 from .attacks import CONTROL, Attack, CatalogContext, plan_row
 from .attacks.base import DESCRIPTIONS, WRONG_SINGLE
-from .engine import new_trace_id, run_grader
-from .sample import sample_from_text
+from .engine import run_grader
 
 ATTACKS: dict[str, str] = DESCRIPTIONS  # every attack name (all families) and what it is
 
@@ -182,10 +181,8 @@ def _record_tool_call(client: httpx.Client, url: str, headers: dict[str, str], r
     function = tools[0].get("function", {}) if tools and isinstance(tools[0], dict) else {}
     users = [m for m in row.get("messages") or [] if isinstance(m, dict) and m.get("role") == "user"]
     query = users[-1].get("content") if users and isinstance(users[-1].get("content"), str) else ""
-    token = uuid.uuid4().hex
-    body = {"type": "function_call", "id": f"fc_{token}", "call_id": f"call_{token}",
-            "name": function.get("name", "search_catalog"), "arguments": json.dumps({"query": query}),
-            "trace_id": trace_id, "item": row}
+    call = ToolRequest.new(function.get("name", TOOL_NAME), json.dumps({"query": query}))
+    body = tool_call_body(call, trace_id, row)
     try:
         answer = client.post(url, json=body, headers=headers)
     except httpx.ConnectError as exc:
@@ -201,7 +198,7 @@ def _record_tool_call(client: httpx.Client, url: str, headers: dict[str, str], r
 
 def format_report(report: HackReport, accepted: Sequence[str] = ()) -> str:
     """A Markdown table: one line per answer, the control first; `accepted` flags are marked as such."""
-    from .tables import markdown_table
+    from .io import markdown_table
 
     lines = []
     for result in [report.control, *report.attacks]:

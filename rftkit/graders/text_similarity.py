@@ -1,4 +1,10 @@
-"""`text_similarity` metrics, each a score in [0, 1] of the rendered input against the rendered reference.
+"""The two text graders: `string_check` and the `text_similarity` metrics, each a score in [0, 1] of the rendered
+input against the rendered reference.
+
+`string_check` is 1.0 or 0.0, nothing trimmed: `eq` input == reference (case-sensitive), `ne` input != reference,
+`like` reference occurs in input (case-sensitive "contains", not SQL wildcards), `ilike` the same ignoring case.
+
+`text_similarity`:
 
 Only `fuzzy_match` is known to equal the service: `rapidfuzz.fuzz.ratio(input, reference) / 100` on the raw strings
 (docs/service-contract.md#built-in-graders). The service does not document the code behind the others, so these
@@ -24,8 +30,21 @@ from rapidfuzz import fuzz
 
 ROUGE_METRICS = {"rouge_1": "rouge1", "rouge_2": "rouge2", "rouge_3": "rouge3", "rouge_4": "rouge4",
                  "rouge_5": "rouge5", "rouge_l": "rougeL"}
+OPERATIONS = ("eq", "ne", "like", "ilike")  # string_check
 METRICS = ("fuzzy_match", "bleu", "gleu", "meteor", *ROUGE_METRICS)
 EVALS_ONLY_METRICS = ("cosine",)
+
+
+def string_check(input_text: str, reference: str, operation: str) -> float:
+    if operation == "eq":
+        return float(input_text == reference)
+    if operation == "ne":
+        return float(input_text != reference)
+    if operation == "like":
+        return float(reference in input_text)
+    if operation == "ilike":
+        return float(reference.lower() in input_text.lower())
+    raise ValueError(f"unknown string_check operation {operation!r} (expected one of {', '.join(OPERATIONS)})")
 
 
 class _NoSynonyms:

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..wire import GRADER_MESSAGE_ROLES
 from .formula import PARSE_ERROR, FormulaError, parse_formula
-from .string_check import OPERATIONS
 from .templates import check_template
-from .text_similarity import EVALS_ONLY_METRICS, METRICS
+from .text_similarity import EVALS_ONLY_METRICS, METRICS, OPERATIONS
 
 OTHER = "other_error"
 TEMPLATE = "invalid_variable_error"
@@ -51,7 +51,6 @@ TOP_LEVEL_TYPES = tuple(kind for kind in GRADER_TYPES if kind not in MULTI_ONLY_
 # Graders whose score is not bounded by the service: a python grader returns any float, an endpoint grader answers
 # on its own scale (Azure's sample scores 0-5 and its README sets pass_threshold 8).
 UNBOUNDED_TYPES = ("python", "endpoint", "multi")
-MESSAGE_ROLES = ("system", "developer", "user", "assistant")
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -247,8 +246,8 @@ def _message(message: Any, where: str) -> list[Problem]:
     if not isinstance(message, dict):
         return [Problem(OTHER, f"{where}: must be a message object with role and content")]
     problems = []
-    if message.get("role") not in MESSAGE_ROLES:
-        problems.append(Problem(OTHER, f"{where}.role: must be one of {', '.join(MESSAGE_ROLES)}"))
+    if message.get("role") not in GRADER_MESSAGE_ROLES:
+        problems.append(Problem(OTHER, f"{where}.role: must be one of {', '.join(GRADER_MESSAGE_ROLES)}"))
     content = message.get("content")
     texts = [content] if isinstance(content, str) else [
         part.get("text") for part in content if isinstance(part, dict) and isinstance(part.get("text"), str)

@@ -9,19 +9,19 @@
 
 from __future__ import annotations
 
+from ..wire import ToolRequest, build_sample, grader_body, new_trace_id, normalize_item, tool_call_body
 from .compare import Comparison, compare_episodes, compare_files
-from .episode import Episode, ErrorRecord, GraderRecord, ToolCallRecord, read_episodes, write_episodes
+from .episode import Episode, ErrorRecord, GraderRecord, RolloutToolCall, read_episodes, write_episodes
 from .model_policy import ModelPolicy, azure_client, responses_input, responses_tools
 from .policy import Policy, PolicyError, Session, ToolResult, Turn
 from .report import DryRunReport, RowSummary
 from .request_parser import SearchPlan, Vocabulary, parse_request
 from .runner import run_rollouts
 from .scripted import ScriptedPolicy
-from .wire import ToolRequest, build_sample, grader_body, new_trace_id, normalize_item, tool_call_body
 
 __all__ = [
     "Comparison", "DryRunReport", "Episode", "ErrorRecord", "GraderRecord", "ModelPolicy", "Policy", "PolicyError",
-    "RowSummary", "ScriptedPolicy", "SearchPlan", "Session", "ToolCallRecord", "ToolRequest", "ToolResult", "Turn",
+    "RowSummary", "ScriptedPolicy", "SearchPlan", "Session", "RolloutToolCall", "ToolRequest", "ToolResult", "Turn",
     "Vocabulary", "azure_client", "build_sample", "compare_episodes", "compare_files", "grader_body",
     "new_trace_id", "normalize_item", "parse_request", "read_episodes", "responses_input", "responses_tools",
     "run_rollouts", "tool_call_body", "write_episodes",

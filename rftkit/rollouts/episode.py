@@ -35,7 +35,7 @@ class ErrorRecord:
 
 
 @dataclass
-class ToolCallRecord:
+class RolloutToolCall:
     call_id: str
     id: str
     name: str
@@ -81,7 +81,7 @@ class Episode:
     status: str = PENDING
     steps: int = 0
     finish_reason: str | None = None  # stop | tool_calls | max_steps
-    tool_calls: list[ToolCallRecord] = field(default_factory=list)
+    tool_calls: list[RolloutToolCall] = field(default_factory=list)
     final_answer: str = ""
     reward: float | None = None
     grader: GraderRecord | None = None
@@ -102,7 +102,7 @@ class Episode:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Episode:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        known["tool_calls"] = [ToolCallRecord(**c) for c in known.get("tool_calls") or []]
+        known["tool_calls"] = [RolloutToolCall(**c) for c in known.get("tool_calls") or []]
         known["errors"] = [ErrorRecord(**e) for e in known.get("errors") or []]
         if isinstance(known.get("grader"), dict):
             known["grader"] = GraderRecord(**known["grader"])

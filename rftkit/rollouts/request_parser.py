@@ -1,6 +1,6 @@
 """Turn a shopper's request into `search_catalog` arguments, the way a careful model would.
 
-Deterministic and rule-based (phrases in `phrases.py`):
+Deterministic and rule-based (phrases in `parser_phrases.py`):
 - two or more product names the catalog knows: a comparison, one name search each, run in parallel;
 - one name plus "cheaper / pricier / better rated than": look the product up, then search relative to it;
 - one name alone: a name search;
@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from catalog_tools.search import STOP_WORDS, Catalog
 
-from . import phrases as ph
+from . import parser_phrases as ph
 
 Pick = Literal["first", "cheapest", "priciest", "best_rated"]
 Relation = Literal["cheaper", "pricier", "better_rated"]

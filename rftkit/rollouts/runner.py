@@ -17,13 +17,13 @@ from typing import Any
 
 import httpx
 
+from ..wire import RetryPolicy, ToolRequest, build_sample, last_user_text, new_trace_id, normalize_item, tool_call_body
 from .clients import ClientSlots
-from .episode import DISCARDED, FAILED, PENDING, TIME_LIMIT, Episode, ToolCallRecord
+from .episode import DISCARDED, FAILED, PENDING, TIME_LIMIT, Episode, RolloutToolCall
 from .policy import Policy, PolicyError, ToolResult
 from .report import DryRunReport
 from .scoring import Scorer, make_scorer
-from .transport import RetryPolicy, post_json, transient
-from .wire import ToolRequest, build_sample, last_user_text, new_trace_id, normalize_item, tool_call_body
+from .transport import post_json, transient
 
 
 def _output_problem(body: Any) -> str | None:
@@ -55,7 +55,7 @@ class _Context:
 
 async def _call_tool(ctx: _Context, http: httpx.AsyncClient, episode: Episode, request: ToolRequest, turn: int,
                      item: dict[str, Any]) -> ToolResult:
-    record = ToolCallRecord(call_id=request.call_id, id=request.id, name=request.name, arguments=request.arguments,
+    record = RolloutToolCall(call_id=request.call_id, id=request.id, name=request.name, arguments=request.arguments,
                             turn=turn)
     episode.tool_calls.append(record)
     tool = ctx.tools.get(request.name)

@@ -11,15 +11,15 @@
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from typing import Any, Protocol
 
 import httpx
 
+from ..endpoint_errors import shown_url
+from ..graders.endpoint import EndpointReply, acall_endpoint
+from ..wire import RetryPolicy, grader_body
 from .episode import DISCARDED, GRADED, Episode, GraderRecord
-from .transport import RetryPolicy, any_failure, post_json
-from .wire import grader_body
 
 
 class Scorer(Protocol):
@@ -27,13 +27,6 @@ class Scorer(Protocol):
                     http: httpx.AsyncClient) -> None:
         """Set `episode.reward`, `.grader` and `.status`, or record why it could not be scored."""
         ...
-
-
-def _score_problem(body: Any) -> str | None:
-    score = body.get("score") if isinstance(body, dict) else None
-    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
-        return f"no numeric `score` in the answer: {str(body)[:200]}"
-    return None  # any finite score: endpoint graders may use their own scale (noted per episode, not refused)
 
 
 class RateLimiter:
@@ -67,18 +60,18 @@ class EndpointScorer:
         body = grader_body(sample, item, episode.trace_id)
         if self.limiter:
             await self.limiter.wait()
-        reply = await post_json(http, self.grader["url"], body, headers=self.grader.get("headers"),
-                                timeout=self.timeout, retry=self.retry, validate=_score_problem,
-                                retry_when=any_failure)
-        record = GraderRecord(type="endpoint", name=self.grader.get("name"), latency_ms=reply.latency_ms,
-                              status_code=reply.status_code, attempts=reply.attempts)
+        reply = await acall_endpoint(self.grader, body, http, retry=self.retry, timeout=self.timeout)
+        record = GraderRecord(type="endpoint", name=self.grader.get("name"), latency_ms=round(reply.latency * 1000, 3),
+                              status_code=reply.status, attempts=reply.attempts)
         episode.grader = record
-        for failure in reply.failures:
-            episode.add_error("grader", failure.kind, failure.message, failure.attempt)
-        if not reply.ok:
+        for failed in (*reply.earlier, reply):
+            if failed.error is not None:
+                episode.add_error("grader", str(failed.kind), self._message(failed), failed.attempt)
+        if reply.score is None:
             episode.status = DISCARDED  # the service drops a rollout whose grader failed 4 times
             return
-        episode.reward = float(reply.body["score"])
+        # any finite score: endpoint graders may use their own scale (noted per episode, not refused)
+        episode.reward = reply.score
         if not 0.0 <= episode.reward <= 1.0:
             episode.notes["score_outside_0_1"] = (f"the endpoint grader scored {episode.reward}, outside [0, 1]: "
                                                   "fine if it uses its own scale, but rewards then are not 0-1")
@@ -89,15 +82,15 @@ class EndpointScorer:
     async def _explain(self, episode: Episode, body: dict[str, Any], record: GraderRecord,
                        http: httpx.AsyncClient) -> None:
         """Details for the episode file only: a separate call the service never makes."""
-        reply = await post_json(http, self.grader["url"], body, headers=self.grader.get("headers"),
-                                timeout=self.timeout, retry=RetryPolicy(retries=0), validate=_score_problem,
-                                retry_when=any_failure, params={"explain": "true"})
-        details = reply.body.get("details") if reply.ok and isinstance(reply.body, dict) else None
+        reply = await acall_endpoint(self.grader, body, http, timeout=self.timeout, params={"explain": "true"})
+        details = reply.body.get("details") if isinstance(reply.body, dict) else None
         if isinstance(details, dict):
             record.details, record.details_source = details, "explain_call"
         else:
-            failure = reply.last_failure
-            episode.notes["explain_unavailable"] = failure.message if failure else "no `details` in the answer"
+            episode.notes["explain_unavailable"] = self._message(reply) if reply.error else "no `details` in the answer"
+
+    def _message(self, reply: EndpointReply) -> str:
+        return f"{shown_url(self.grader['url'])}: {reply.error}"
 
 
 def _error_flags(metadata: Any) -> list[tuple[str, str]]:

@@ -17,9 +17,9 @@ from typing import Any
 from catalog_tools.config import SHIPPED_CATALOG
 from catalog_tools.search import Catalog, Filters
 
+from ..wire import ToolRequest, last_user_text
 from .policy import ToolResult, Turn
 from .request_parser import SearchPlan, Vocabulary, follow_up_search, parse_request
-from .wire import ToolRequest, last_user_text
 
 MISTAKES = ("wrong_pick", "skip_tool", "prose")
 NOT_FOUND = "I could not find a matching product."

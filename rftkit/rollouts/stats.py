@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections.abc import Sequence
 
 
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The q-th percentile (0-100) with linear interpolation between closest ranks (numpy's default)."""
+def percentile(values: Sequence[float], q: int) -> float | None:
+    """The q-th percentile (an integer 0-100), the one definition used by the reports and the benchmarks.
+
+    The "inclusive" method of `statistics.quantiles`: linear interpolation between the closest ranks, the same as
+    numpy's default and Excel's PERCENTILE.INC (p0 is the minimum, p100 the maximum). None for no values.
+    """
     if not values:
         return None
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100.0
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    if isinstance(q, bool) or not isinstance(q, int) or not 0 <= q <= 100:
+        raise ValueError(f"q must be an integer percentile from 0 to 100, got {q!r}")
+    if q in (0, 100) or len(values) == 1:
+        return min(values) if q == 0 else max(values) if q == 100 else values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def latency_summary(values: Sequence[float]) -> dict[str, float | int | None]:

@@ -16,8 +16,7 @@ from typing import Any
 import httpx
 
 from ..endpoint_errors import not_found, shown_url, unreachable
-
-MAX_BODY_BYTES = 1_048_576  # the service's request/response limit
+from ..wire import MAX_BODY_BYTES, RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -42,18 +41,6 @@ class Reply:
     @property
     def last_failure(self) -> Failure | None:
         return self.failures[-1] if self.failures and not self.ok else None
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """`retries` extra attempts (the service retries at most 3 times), spaced by `backoff` seconds, doubling."""
-
-    retries: int = 3
-    backoff: float = 0.5
-    max_backoff: float = 8.0
-
-    def delay(self, attempt: int) -> float:
-        return min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
 
 
 # A validator checks a 2xx body; it returns an error message, or None when the body is fine.
@@ -120,7 +107,3 @@ def transient(failure: Failure, status: int | None) -> bool:
     """What the service retries for tools: 5xx, and (as infrastructure failures) timeouts and lost connections."""
     return failure.kind in ("timeout", "connection_error") or (status is not None and status >= 500)
 
-
-def any_failure(failure: Failure, status: int | None) -> bool:
-    """What the service retries for graders: any failure."""
-    return True

@@ -135,7 +135,7 @@ def label_by_hand(path: Path, episode_id: str, reward: float, reason: str) -> Ep
 
 def _item(episode: Episode, rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The dataset row the grader sees: the real one from `--data`, else what the episode recorded of it."""
-    from ..rollouts.wire import normalize_item
+    from ..wire import normalize_item
 
     row = rows.get(episode.row_id)
     if row is not None:
@@ -165,7 +165,7 @@ async def _grade(lines: list[EpisodeLine], grader: dict[str, Any], rows: dict[st
 
     from ..rollouts.scoring import make_scorer
     from ..rollouts.transport import RetryPolicy
-    from ..rollouts.wire import build_sample
+    from ..wire import build_sample
 
     scorer = make_scorer(grader, timeout=timeout, retry=RetryPolicy(retries=3), explain=True)
     gate = asyncio.Semaphore(max(1, concurrency))

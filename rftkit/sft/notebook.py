@@ -58,7 +58,7 @@ async def label(session: NotebookSession, episodes: Path) -> str:
 
 
 def labels_table(episodes: Path, limit: int = 6) -> str:
-    from ..graders.tables import markdown_table
+    from ..graders.io import markdown_table
     from .label import read_lines
 
     lines = [line for line in read_lines(episodes) if isinstance(line.data.get("label"), dict)]

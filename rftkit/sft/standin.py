@@ -32,8 +32,8 @@ def check_upload(text: str) -> tuple[list[dict[str, Any]], list[Finding]]:
 
 
 def check_create(body: dict[str, Any], state: Any) -> tuple[Any, Any]:
-    """Raise the stand-in's ApiError for a supervised job the service would refuse; return (training, validation)."""
-    from ..standin.errors import ApiError, invalid
+    """Raise `StandinError` for a supervised job the service would refuse; return (training, validation)."""
+    from ..standin.errors import StandinError, invalid
     from ..standin.job_checks import _file
     from .job import supervised_problems
 
@@ -46,10 +46,10 @@ def check_create(body: dict[str, Any], state: Any) -> tuple[Any, Any]:
         first = stored.rows[0] if stored.rows else None
         if not is_supervised_row(first):
             why = "; ".join(row_problems(first, count_tokens=False)) or "not a chat example"
-            raise ApiError(400, f"invalid {param}: {stored.id} is not a chat fine-tuning file: line 1: {why}",
+            raise StandinError(400, f"invalid {param}: {stored.id} is not a chat fine-tuning file: line 1: {why}",
                            param=param, code="invalid_file")
         if len(stored.rows) < MIN_EXAMPLES:
-            raise ApiError(400, f"invalid {param}: {stored.id} has {len(stored.rows)} examples; a supervised job "
+            raise StandinError(400, f"invalid {param}: {stored.id} has {len(stored.rows)} examples; a supervised job "
                                 f"needs at least {MIN_EXAMPLES}.", param=param, code="invalid_file")
         files.append(stored)
     return files[0], files[1]
@@ -57,13 +57,13 @@ def check_create(body: dict[str, Any], state: Any) -> tuple[Any, Any]:
 
 def refuse_for_reinforcement(files: tuple[Any, Any]) -> None:
     """An RFT job on a chat fine-tuning file: the model would answer conversations that are already answered."""
-    from ..standin.errors import ApiError
+    from ..standin.errors import StandinError
 
     for param, stored in zip(("training_file", "validation_file"), files, strict=True):
         if stored.rows and is_supervised_row(stored.rows[0]):
-            raise ApiError(400, f"invalid {param}: {stored.id} is a supervised (chat) fine-tuning file: line 1 ends "
-                                "with the assistant's answer; reinforcement rows end with the user's request and "
-                                "carry what the grader needs.", param=param, code="invalid_file")
+            raise StandinError(400, f"invalid {param}: {stored.id} is a supervised (chat) fine-tuning file: line 1 "
+                               "ends with the assistant's answer; reinforcement rows end with the user's request and "
+                               "carry what the grader needs.", param=param, code="invalid_file")
 
 
 def _epochs(body: dict[str, Any]) -> int:
@@ -74,7 +74,7 @@ def _epochs(body: dict[str, Any]) -> int:
 
 async def run_supervised(job: Any, state: Any) -> None:
     """Validating, queued, running, then the report; `job.trained_tokens` and `fine_tuned_model` are set."""
-    from ..standin.errors import ApiError
+    from ..standin.errors import StandinError
     from ..standin.ids import new_id
     from ..standin.state import StoredFile
 
@@ -112,7 +112,7 @@ async def run_supervised(job: Any, state: Any) -> None:
         try:
             state.add_file(stored)
             job.result_files.append(stored.id)
-        except ApiError as exc:  # the stand-in's file quota: the job still ends, without its report file
+        except StandinError as exc:  # the stand-in's file quota: the job still ends, without its report file
             job.event(f"No result file: {exc.message}", level="warn")
         model = f"{body['model']}.ft-{job.id.removeprefix('ftjob-')}"
         if body.get("suffix"):

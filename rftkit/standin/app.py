@@ -1,4 +1,4 @@
-"""`create_app()`: the stand-in's FastAPI app, the part of the Azure OpenAI v1 API that RFT jobs use."""
+"""`create_standin_app()`: the stand-in's FastAPI app, the part of the Azure OpenAI v1 API that RFT jobs use."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .config import StandinConfig
-from .errors import ApiError, api_error_handler, http_error_handler, validation_error_handler
+from .errors import StandinError, api_error_handler, http_error_handler, validation_error_handler
 from .routes import files, graders, jobs
 from .state import StandinState
 
@@ -20,7 +20,7 @@ DESCRIPTION = """A local stand-in of the Azure OpenAI v1 API for reinforcement f
 (which run a dry run that trains nothing) and the alpha graders endpoints. State is in memory; any api key works."""
 
 
-def create_app(config: StandinConfig | None = None) -> FastAPI:
+def create_standin_app(config: StandinConfig | None = None) -> FastAPI:
     state = StandinState(config or StandinConfig())
 
     @asynccontextmanager
@@ -37,7 +37,7 @@ def create_app(config: StandinConfig | None = None) -> FastAPI:
     async def health() -> dict[str, Any]:
         return {"status": "ok", "files": len(state.files), "jobs": len(state.jobs)}
 
-    app.add_exception_handler(ApiError, api_error_handler)
+    app.add_exception_handler(StandinError, api_error_handler)
     app.add_exception_handler(StarletteHTTPException, http_error_handler)
     app.add_exception_handler(RequestValidationError, validation_error_handler)
     return app

@@ -7,31 +7,31 @@ from typing import Any
 
 from fastapi import Request
 
-from .errors import ApiError
-
-MAX_JSON_BYTES = 1_048_576
+from ..wire import MAX_BODY_BYTES
+from .errors import StandinError
 
 
 async def read_capped(request: Request, limit: int, param: str | None = None) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ApiError(413, f"The request body is larger than {limit} bytes.", param=param, code="request_too_large")
+        raise StandinError(413, f"The request body is larger than {limit} bytes.", param=param,
+                           code="request_too_large")
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise ApiError(413, f"The request body is larger than {limit} bytes.", param=param,
-                           code="request_too_large")
+            raise StandinError(413, f"The request body is larger than {limit} bytes.", param=param,
+                               code="request_too_large")
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-async def read_json_object(request: Request) -> dict[str, Any]:
-    raw = await read_capped(request, MAX_JSON_BYTES)
+async def read_standin_json_object(request: Request) -> dict[str, Any]:
+    raw = await read_capped(request, MAX_BODY_BYTES)
     try:
         body = json.loads(raw or b"null")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"The request body is not valid JSON: {exc}", code="invalid_json") from exc
+        raise StandinError(400, f"The request body is not valid JSON: {exc}", code="invalid_json") from exc
     if not isinstance(body, dict):
-        raise ApiError(400, "The request body must be a JSON object.", code="invalid_value")
+        raise StandinError(400, "The request body must be a JSON object.", code="invalid_value")
     return body

@@ -16,7 +16,7 @@ import logging
 from collections import Counter
 from typing import Any
 
-from .errors import ApiError
+from .errors import StandinError
 from .ids import new_id, now
 from .metrics import step_metrics
 from .state import Job, StandinState, StoredFile
@@ -85,7 +85,7 @@ def _result_file(state: StandinState, job: Job, rows: list[tuple[int, Any, Any]]
     stored = StoredFile(new_id("file"), "step_metrics.csv", "fine-tune-results", text.encode(), status="processed")
     try:
         state.add_file(stored)
-    except ApiError as exc:
+    except StandinError as exc:
         job.event(f"No result file: {exc.message}", level="warn")
         return
     job.result_files.append(stored.id)

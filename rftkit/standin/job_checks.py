@@ -7,28 +7,29 @@ from typing import Any
 from ..job_rules import RFT_MODELS, Problem, is_known_model
 from ..jobs import spec_problems
 from ..row_rules import row_count_finding
-from .errors import ApiError, invalid
+from .errors import StandinError, invalid
 from .state import StandinState, StoredFile
 
 
 def _required(body: dict[str, Any]) -> None:
     for key in ("model", "training_file"):
         if not isinstance(body.get(key), str) or not body[key]:
-            raise ApiError(400, f"Missing required parameter: '{key}'.", param=key, code="missing_required_parameter")
+            raise StandinError(400, f"Missing required parameter: '{key}'.", param=key,
+                               code="missing_required_parameter")
     method = body.get("method")
     if not isinstance(method, dict) or method.get("type") != "reinforcement":
         got = method.get("type") if isinstance(method, dict) else method
-        raise ApiError(400, f"method.type must be 'reinforcement' (this stand-in runs reinforcement fine-tuning "
+        raise StandinError(400, f"method.type must be 'reinforcement' (this stand-in runs reinforcement fine-tuning "
                             f"only); got {got!r}.", param="method.type", code="invalid_value")
     if not isinstance(body.get("validation_file"), str) or not body["validation_file"]:
-        raise ApiError(400, "A validation_file is required for reinforcement fine-tuning.",
-                       param="validation_file", code="missing_required_parameter")
+        raise StandinError(400, "A validation_file is required for reinforcement fine-tuning.",
+                           param="validation_file", code="missing_required_parameter")
 
 
 def _model(state: StandinState, model: str) -> None:
     if is_known_model(model) or state.config.allow_any_model:
         return
-    raise ApiError(400, f"The model {model!r} does not support reinforcement fine-tuning. Supported models: "
+    raise StandinError(400, f"The model {model!r} does not support reinforcement fine-tuning. Supported models: "
                         f"{', '.join(RFT_MODELS)} (gpt-5 in preview). To try another model with this stand-in, "
                         "start it with --allow-any-model.", param="model", code="model_not_supported")
 
@@ -37,19 +38,19 @@ def _file(state: StandinState, body: dict[str, Any], param: str) -> StoredFile:
     file_id = body[param]
     stored = state.files.get(file_id)
     if stored is None:
-        raise ApiError(400, f"invalid {param}: no file {file_id!r}.", param=param, code="invalid_file")
+        raise StandinError(400, f"invalid {param}: no file {file_id!r}.", param=param, code="invalid_file")
     if stored.purpose != "fine-tune":
-        raise ApiError(400, f"invalid {param}: {file_id} was uploaded with purpose {stored.purpose!r}, "
+        raise StandinError(400, f"invalid {param}: {file_id} was uploaded with purpose {stored.purpose!r}, "
                             "not 'fine-tune'.", param=param, code="invalid_file")
     if stored.status != "processed":
         if stored.status == "error":
-            raise ApiError(400, f"invalid {param}: {file_id} failed validation: {stored.status_details}",
-                           param=param, code="invalid_file")
-        raise ApiError(400, f"{param} {file_id} is still being processed (status {stored.status!r}): "
+            raise StandinError(400, f"invalid {param}: {file_id} failed validation: {stored.status_details}",
+                               param=param, code="invalid_file")
+        raise StandinError(400, f"{param} {file_id} is still being processed (status {stored.status!r}): "
                             "wait for 'processed'.", param=param, code="file_not_ready")
     too_many = row_count_finding(len(stored.rows), "train" if param == "training_file" else "valid")
     if too_many:
-        raise ApiError(400, f"invalid {param}: {too_many.message}.", param=param, code="invalid_file")
+        raise StandinError(400, f"invalid {param}: {too_many.message}.", param=param, code="invalid_file")
     return stored
 
 
@@ -63,9 +64,9 @@ def _metadata_problems(metadata: Any) -> list[Problem]:
 
 
 def check_create(body: Any, state: StandinState) -> tuple[StoredFile, StoredFile]:
-    """Raise `ApiError` (400) for the first failing stage; return the (training, validation) files."""
+    """Raise `StandinError` (400) for the first failing stage; return the (training, validation) files."""
     if not isinstance(body, dict):
-        raise ApiError(400, "The request body must be a JSON object.", code="invalid_value")
+        raise StandinError(400, "The request body must be a JSON object.", code="invalid_value")
     if isinstance(body.get("method"), dict) and body["method"].get("type") == "supervised":
         from ..sft.standin import check_create as check_supervised
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..job_status import TERMINAL_STATUSES
 from .config import StandinConfig
-from .errors import ApiError, not_found
+from .errors import StandinError, not_found
 from .ids import new_id, now
 
 
@@ -124,10 +124,10 @@ class StandinState:
 
     def add_file(self, stored: StoredFile) -> StoredFile:
         if len(self.files) >= self.config.max_files:
-            raise ApiError(400, f"The stand-in holds at most {self.config.max_files} files: delete some first.",
-                           param="file", code="quota_exceeded")
+            raise StandinError(400, f"The stand-in holds at most {self.config.max_files} files: delete some first.",
+                               param="file", code="quota_exceeded")
         if self.file_bytes() + len(stored.data) > self.config.max_total_file_bytes:
-            raise ApiError(400, f"The stand-in holds at most {self.config.max_total_file_bytes} bytes of files: "
+            raise StandinError(400, f"The stand-in holds at most {self.config.max_total_file_bytes} bytes of files: "
                                 "delete some first.", param="file", code="quota_exceeded")
         self.files[stored.id] = stored
         return stored
@@ -142,8 +142,8 @@ class StandinState:
         if len(self.jobs) >= self.config.max_jobs:
             oldest_done = next((j for j in self.jobs.values() if j.finished), None)
             if oldest_done is None:
-                raise ApiError(400, f"The stand-in runs at most {self.config.max_jobs} jobs at a time: cancel one.",
-                               code="quota_exceeded")
+                raise StandinError(400, f"The stand-in runs at most {self.config.max_jobs} jobs at a time: cancel one.",
+                                   code="quota_exceeded")
             del self.jobs[oldest_done.id]
         job.max_events = self.config.max_events_per_job
         self.jobs[job.id] = job

@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from ...reference_calls import reference_calls
+from ...wire import normalize_item
 from ..policy import Policy, Session, ToolResult, Turn
 from ..scripted import ScriptedPolicy
 from ..tools import row_functions
-from ..wire import normalize_item
 from .replay import ReplayPolicy
 from .schema import SchemaPolicy
 

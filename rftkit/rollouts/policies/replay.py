@@ -13,10 +13,10 @@ import json
 from typing import Any
 
 from ...reference_calls import arguments_text, reference_call_problems, reference_calls
+from ...wire import ToolRequest
 from ..episode import GRADED, Episode
 from ..policy import PolicyError, ToolResult, Turn
 from ..tools import output_is_error
-from ..wire import ToolRequest
 
 NO_REFERENCE = "no_reference_trajectory"
 BAD_REFERENCE = "bad_reference_trajectory"

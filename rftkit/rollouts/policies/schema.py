@@ -17,12 +17,11 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from ..episode import Episode, ToolCallRecord
+from ...wire import MAX_BODY_BYTES, ToolRequest
+from ..episode import Episode, RolloutToolCall
 from ..policy import ToolResult, Turn
 from ..stats import latency_summary
 from ..tools import output_is_error, row_functions
-from ..transport import MAX_BODY_BYTES
-from ..wire import ToolRequest
 from .schema_args import VALID, arguments
 
 NO_ANSWER = "(schema policy: no answer)"
@@ -112,7 +111,7 @@ def schema_findings(episodes: list[Episode], output_budget: int = MAX_BODY_BYTES
     return {"output_budget_bytes": output_budget, "tools": shown, "ok": not failed}
 
 
-def _failure(call: ToolCallRecord) -> str | None:
+def _failure(call: RolloutToolCall) -> str | None:
     """The final outcome of a failed call, as a findings key (the runner's `output` for a transport failure)."""
     if call.ok:
         return None

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from ..body import read_capped
-from ..errors import ApiError
+from ..errors import StandinError
 from ..ids import new_id
 from ..multipart import parse_form
 from ..rows import check_jsonl
@@ -44,23 +44,23 @@ async def create_file(request: Request) -> dict[str, Any]:
     try:
         form = parse_form(raw, request.headers.get("content-type", ""))
     except ValueError as exc:
-        raise ApiError(400, f"Upload a file as multipart/form-data: {exc}.", param="file",
-                       code="invalid_value") from exc
+        raise StandinError(400, f"Upload a file as multipart/form-data: {exc}.", param="file",
+                           code="invalid_value") from exc
     if "purpose" not in form:
-        raise ApiError(400, "Missing required parameter: 'purpose'.", param="purpose",
-                       code="missing_required_parameter")
+        raise StandinError(400, "Missing required parameter: 'purpose'.", param="purpose",
+                           code="missing_required_parameter")
     purpose = form["purpose"].data.decode("utf-8", "replace")
     if purpose != "fine-tune":
-        raise ApiError(400, f"purpose must be 'fine-tune' (the only purpose this stand-in serves); got {purpose!r}.",
-                       param="purpose", code="invalid_value")
+        raise StandinError(400, "purpose must be 'fine-tune' (the only purpose this stand-in serves); "
+                           f"got {purpose!r}.", param="purpose", code="invalid_value")
     upload = form.get("file")
     if upload is None or upload.filename is None:
-        raise ApiError(400, "Missing required parameter: 'file'.", param="file", code="missing_required_parameter")
+        raise StandinError(400, "Missing required parameter: 'file'.", param="file", code="missing_required_parameter")
     if not upload.filename.lower().endswith(".jsonl"):
-        raise ApiError(400, f"Fine-tune files must be JSONL (.jsonl); got {upload.filename!r}.", param="file",
-                       code="invalid_value")
+        raise StandinError(400, f"Fine-tune files must be JSONL (.jsonl); got {upload.filename!r}.", param="file",
+                           code="invalid_value")
     if len(upload.data) > limit:
-        raise ApiError(413, f"The file is larger than {limit} bytes.", param="file", code="file_too_large")
+        raise StandinError(413, f"The file is larger than {limit} bytes.", param="file", code="file_too_large")
     stored = state.add_file(StoredFile(new_id("file"), upload.filename, purpose, upload.data))
     if state.config.file_processing_delay > 0:
         state.spawn(_process_later(stored, state.config.file_processing_delay))

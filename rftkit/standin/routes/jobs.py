@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request
 
 from ...job_rules import GPT5_PREFIX, RFT_MODELS, is_known_model
 from ...jobs import spec_cautions
-from ..body import read_json_object
+from ..body import read_standin_json_object
 from ..dryrun import run_dry_run
-from ..errors import ApiError
+from ..errors import StandinError
 from ..ids import new_id
 from ..job_checks import check_create
 from ..state import Job, StandinState, page
@@ -27,7 +27,7 @@ def _state(request: Request) -> StandinState:
 @router.post(PREFIX)
 async def create_job(request: Request) -> dict[str, Any]:
     state = _state(request)
-    body = await read_json_object(request)
+    body = await read_standin_json_object(request)
     _, validation = check_create(body, state)
     job = state.add_job(Job(new_id("ftjob"), body, rows=list(validation.rows)))
     job.event(f"Created fine-tuning job: {job.id}")
@@ -72,9 +72,9 @@ async def list_checkpoints(request: Request, job_id: str, after: str | None = No
     return page(list(reversed(_state(request).job(job_id).checkpoints)), after, limit)
 
 
-def _refuse(job: Job, action: str, why: str) -> ApiError:
-    return ApiError(400, f"Cannot {action} job {job.id} (status {job.status!r}): {why}.",
-                    param="fine_tuning_job_id", code="invalid_job_state")
+def _refuse(job: Job, action: str, why: str) -> StandinError:
+    return StandinError(400, f"Cannot {action} job {job.id} (status {job.status!r}): {why}.",
+                        param="fine_tuning_job_id", code="invalid_job_state")
 
 
 @router.post(PREFIX + "/{job_id}/cancel")
@@ -91,7 +91,7 @@ async def cancel_job(request: Request, job_id: str) -> dict[str, Any]:
 def _refuse_gpt5(job: Job, action: str) -> None:
     """Azure's preview: user-triggered pause and resume do not work for GPT-5 RFT jobs (no resumable checkpoints)."""
     if job.request["model"].startswith(GPT5_PREFIX):
-        raise ApiError(400, f"Cannot {action} job {job.id}: user-triggered pause and resume are not supported for "
+        raise StandinError(400, f"Cannot {action} job {job.id}: user-triggered pause and resume are not supported for "
                             f"GPT-5 reinforcement fine-tuning jobs ({job.request['model']}); cancel the job instead, "
                             "or use o4-mini-2025-04-16 for a job you want to pause.",
                        param="fine_tuning_job_id", code="operation_not_supported")

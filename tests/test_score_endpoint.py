@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from rftkit.wire import sample_from_text
 from tests.support import make_app
 
 REF = "JKT-URB-009"
 TOOLS = [{"type": "function", "function": {"name": "search_catalog", "parameters": {"type": "object"}}}]
-
-
-def captured_sample(content: str) -> dict:
-    """The grader's sample shape (docs/service-contract.md#endpoint-grader), with the model's final text."""
-    return {"choices": [{"index": 0, "message": {"role": "assistant", "content": content, "tool_calls": []},
-                         "finish_reason": "stop"}],
-            "output_text": content, "output_json": None, "output_tools": [], "output_reasoning_summary": None}
 
 
 def service_item(reference: str | None = REF, tools: list | None = TOOLS) -> dict:
@@ -45,24 +39,24 @@ def test_seed_readme_request_scores_one(client):
 ])
 def test_real_sample_shape_with_tool_call(client, text, expected):
     call_tool(client, "trace_one", "call_1")
-    body = {"sample": captured_sample(text), "item": service_item(), "trace_id": "trace_one"}
+    body = {"sample": sample_from_text(text), "item": service_item(), "trace_id": "trace_one"}
     assert client.post("/score", json=body).json() == {"score": expected}
 
 
 def test_captured_empty_sample_from_azure(client):
-    body = {"sample": captured_sample(""), "item": service_item(), "trace_id": "trace_empty"}
+    body = {"sample": sample_from_text(""), "item": service_item(), "trace_id": "trace_empty"}
     assert client.post("/score", json=body).json() == {"score": 0.0}
 
 
 def test_output_json_fallback(client):
-    sample = {**captured_sample(""), "output_json": {"sku": REF}}
+    sample = {**sample_from_text(""), "output_json": {"sku": REF}}
     body = {"sample": sample, "item": service_item(tools=None), "trace_id": "t"}
     assert client.post("/score", json=body).json() == {"score": 1.0}
 
 
 def test_no_tool_call_earns_less_and_extra_calls_cost(client):
     def score(trace):
-        body = {"sample": captured_sample(REF), "item": service_item(), "trace_id": trace}
+        body = {"sample": sample_from_text(REF), "item": service_item(), "trace_id": trace}
         return client.post("/score?explain=true", json=body).json()
 
     none = score("trace_none")
@@ -79,7 +73,7 @@ def test_no_tool_call_earns_less_and_extra_calls_cost(client):
 def test_explain_details(client):
     call_tool(client, "trace_x", "call_1")
     call_tool(client, "trace_x", "call_1")  # a retried call counts once
-    body = {"sample": captured_sample(f"It is {REF}."), "item": service_item(), "trace_id": "trace_x"}
+    body = {"sample": sample_from_text(f"It is {REF}."), "item": service_item(), "trace_id": "trace_x"}
     out = client.post("/score?explain=true", json=body).json()
     assert out["score"] == 0.3
     assert out["details"] == {"answer": f"It is {REF}", "answer_source": "output_text", "verdict": "embedded",
@@ -115,5 +109,5 @@ def test_weights_come_from_settings():
     from fastapi.testclient import TestClient
 
     with TestClient(make_app(grader_prose_credit=0.0, grader_no_tool_factor=0.2)) as c:
-        body = {"sample": captured_sample(REF), "item": service_item(), "trace_id": "trace_w"}
+        body = {"sample": sample_from_text(REF), "item": service_item(), "trace_id": "trace_w"}
         assert c.post("/score", json=body).json() == {"score": 0.2}

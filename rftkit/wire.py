@@ -1,8 +1,13 @@
-"""The exact shapes the training service sends: tool-call wrapper, `item`, `sample`, grader body.
+"""The wire contract on the client side, in one place: what the training service sends and accepts.
 
-See docs/service-contract.md#tool-endpoint and docs/service-contract.md#endpoint-grader.
+- the tool-call wrapper POSTed to a tool's `server_url`, and the `item` (the dataset row as forwarded);
+- the `sample` of a finished rollout and the grader request `{sample, item, trace_id}`;
+- trace ids, message roles, the service's retries, job statuses (re-exported from `rftkit.job_status`) and the
+  1 MB body limit (the app's value, `catalog_tools.config`: rftkit imports the app's domain, never the reverse).
 
-Kept in one place so the dry run can only drift from the service in one file.
+Sources: docs/service-contract.md#tool-endpoint, #endpoint-grader and #limits-and-service-behaviour. The grader
+engine, the rollout runner, the stand-in, the notebook and the benchmarks all build these shapes here, so the
+client can only drift from the service in one file.
 """
 
 from __future__ import annotations
@@ -12,7 +17,32 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from catalog_tools.config import MAX_BODY_BYTES
+from catalog_tools.search_tool import TOOL_NAME
+
+from .job_status import ACTIVE_STATUSES, JOB_STATUSES, TERMINAL_STATUSES, is_terminal
+
+__all__ = [
+    "ACTIVE_STATUSES", "GRADER_MESSAGE_ROLES", "JOB_STATUSES", "MAX_BODY_BYTES", "RESERVED_ROW_KEYS", "ROW_ROLES",
+    "TERMINAL_STATUSES", "TOOL_NAME", "RetryPolicy", "ToolRequest", "build_sample", "grader_body", "is_terminal",
+    "last_user_text", "new_trace_id", "normalize_item", "output_tool_entry", "sample_from_text", "tool_call_body",
+]
+
+ROW_ROLES = ("developer", "user", "assistant", "tool")  # roles of a dataset row's messages
+GRADER_MESSAGE_ROLES = ("system", "developer", "user", "assistant")  # roles of a model grader's `input`
 RESERVED_ROW_KEYS = ("messages", "tools", "parallel_tool_calls")
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """`retries` extra attempts (the service retries at most 3 times), spaced by `backoff` seconds, doubling."""
+
+    retries: int = 3
+    backoff: float = 0.5
+    max_backoff: float = 8.0
+
+    def delay(self, attempt: int) -> float:
+        return min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
 
 
 @dataclass(frozen=True)
@@ -54,20 +84,38 @@ def tool_call_body(request: ToolRequest, trace_id: str, item: dict[str, Any]) ->
 
 
 def output_tool_entry(request: ToolRequest) -> dict[str, Any]:
+    """A tool call as the sample lists it (`message.tool_calls`, `output_tools`)."""
     return {"id": request.call_id, "type": "function",
             "function": {"name": request.name, "arguments": request.arguments}}
+
+
+def sample_from_text(text: str) -> dict[str, Any]:
+    """A sample whose final answer is `text`, with no tool calls: the shape Azure sends to an endpoint grader.
+
+    `output_json` is the parsed answer when `text` is a JSON object (the service fills it when the sample is valid
+    JSON), else None.
+    """
+    try:
+        parsed = json.loads(text)
+    except (json.JSONDecodeError, TypeError):
+        parsed = None
+    return {
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text, "tool_calls": []},
+                     "finish_reason": "stop"}],
+        "output_text": text,
+        "output_json": parsed if isinstance(parsed, dict) else None,
+        "output_tools": [],
+        "output_reasoning_summary": None,
+    }
 
 
 def build_sample(text: str, final_turn_calls: list[ToolRequest] | tuple[ToolRequest, ...] = ()) -> dict[str, Any]:
     """The `sample` of a finished rollout, shaped like the one captured on Azure.
 
-    Built on the grader engine's `sample_from_text` (one definition of the shape, `output_json` included), then
-    `output_tools` gets the tool calls of the *final* assistant turn: empty when the rollout ended with a message,
-    as in the captured sample. Whether the service lists every call of the rollout there is uncertain, which is
-    why graders count calls by `trace_id` on the tool side.
+    `sample_from_text`, then `output_tools` gets the tool calls of the *final* assistant turn: empty when the rollout
+    ended with a message, as in the captured sample. Whether the service lists every call of the rollout there is
+    uncertain, which is why graders count calls by `trace_id` on the tool side.
     """
-    from ..graders import sample_from_text
-
     sample = sample_from_text(text)
     if final_turn_calls:
         tools = [output_tool_entry(r) for r in final_turn_calls]
