@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from catalog_tools.catalog import WARMTH_LEVELS
+from catalog_tools.search import WARMTH_LEVELS
 
 DEFAULT_SEED = 20251122
 DEFAULT_SIZE = 600

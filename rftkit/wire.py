@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from catalog_tools.config import MAX_BODY_BYTES
-from catalog_tools.search_tool import TOOL_NAME
+from catalog_tools.tools import SEARCH_CATALOG as TOOL_NAME
 
 from .job_status import ACTIVE_STATUSES, JOB_STATUSES, TERMINAL_STATUSES, is_terminal
 

@@ -11,7 +11,7 @@ import pytest
 
 from rftkit.__main__ import main
 from rftkit.jobs import JobSpecError
-from rftkit.rollouts.episode import Episode, ToolCallRecord, write_episodes
+from rftkit.rollouts.episode import Episode, RolloutToolCall, write_episodes
 from rftkit.sft.build import TRIM_MARKER, build_sft, split_rows
 from rftkit.sft.checks import is_supervised_row, row_problems
 from rftkit.sft.job import SFT_TOOL_MODELS, supervised_spec
@@ -66,7 +66,7 @@ def episode(row_id: str, sample: int, answer: str, output: str = "{\"items\": []
             status: str = "graded", arguments: str = "{\"query\":\"x\"}") -> Episode:
     return Episode(row_id=row_id, sample_index=sample, trace_id=f"trace_{row_id}_{sample}", policy="scripted",
                    status=status, finish_reason="stop", final_answer=answer, reward=reward,
-                   tool_calls=[ToolCallRecord(call_id=f"call_{row_id}_{sample}", id="fc", name="search_catalog",
+                   tool_calls=[RolloutToolCall(call_id=f"call_{row_id}_{sample}", id="fc", name="search_catalog",
                                               arguments=arguments, output=output, ok=True)])
 
 
@@ -183,9 +183,9 @@ def test_parallel_calls_of_one_turn_stay_in_one_assistant_message(tmp_path):
     episodes = []
     for i in range(10):
         e = episode(f"r{i}", 0, "JKT-URB-009")
-        e.tool_calls.append(ToolCallRecord(call_id=f"call_b{i}", id="fc", name="search_catalog",
+        e.tool_calls.append(RolloutToolCall(call_id=f"call_b{i}", id="fc", name="search_catalog",
                                            arguments="{\"query\":\"y\"}", output="{}", turn=0))
-        e.tool_calls.append(ToolCallRecord(call_id=f"call_c{i}", id="fc", name="search_catalog",
+        e.tool_calls.append(RolloutToolCall(call_id=f"call_c{i}", id="fc", name="search_catalog",
                                            arguments="{\"query\":\"z\"}", output="{}", turn=1))
         episodes.append(e)
     write_episodes(tmp_path / "e.jsonl", episodes)
