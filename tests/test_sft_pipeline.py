@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from rftkit.__main__ import main
-from rftkit.sft.job import SFT_TOOL_MODELS, supervised_spec
+from rftkit.sft.job import supervised_spec
 from rftkit.standin import StandinServer
 from tests.standin_support import FAST, client_for, events, upload, wait_job
 from tests.support import make_app, serve
@@ -115,7 +115,7 @@ def test_the_stand_in_runs_a_supervised_dry_run_and_its_model_name_works_as_a_po
     client = client_for(standin)
     train_file, valid_file = upload(client, train), upload(client, valid)
     assert (train_file.status, valid_file.status) == ("processed", "processed")
-    spec = supervised_spec(training_file=train_file.id, validation_file=valid_file.id, model=SFT_TOOL_MODELS[1],
+    spec = supervised_spec(training_file=train_file.id, validation_file=valid_file.id, model="gpt-4o-mini-2024-07-18",
                            hyperparameters={"n_epochs": 2})
     job = wait_job(client, client.fine_tuning.jobs.create(**spec).id)
     assert job.status == "succeeded", job.error
@@ -160,6 +160,29 @@ def test_a_supervised_job_on_rft_rows_or_an_unsupported_model_is_refused(built, 
     with pytest.raises(openai.BadRequestError) as refused:
         client.fine_tuning.jobs.create(**{**spec, "training_file": sft_file.id, "model": "o4-mini-2025-04-16"})
     assert refused.value.body["param"] == "model"
+
+
+def test_each_model_trains_on_examples_of_its_own_length(built, standin, tmp_path):
+    import openai
+
+    from rftkit.jsonl import read_jsonl
+    from rftkit.sft.tokens import count_row
+
+    _, train, valid, _ = built
+    rows = read_jsonl(train)
+    long_row = {**rows[0], "messages": [{**rows[0]["messages"][0], "content": "boot " * 40_000},
+                                        *rows[0]["messages"][1:]]}
+    assert 32_768 < count_row(long_row) <= 65_536  # over gpt-4.1-nano's limit, under gpt-4.1-mini's
+    long_file = tmp_path / "long.jsonl"
+    long_file.write_text("".join(json.dumps(r) + "\n" for r in [long_row, *rows[1:]]), encoding="utf-8")
+    client = client_for(standin)
+    long_id, valid_id = upload(client, long_file).id, upload(client, valid).id
+    spec = supervised_spec(training_file=long_id, validation_file=valid_id, model="gpt-4.1-nano-2025-04-14")
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.fine_tuning.jobs.create(**spec)
+    assert refused.value.body["param"] == "training_file"
+    assert "example 1 has" in refused.value.body["message"] and "at most 32,768" in refused.value.body["message"]
+    assert client.fine_tuning.jobs.create(**{**spec, "model": "gpt-4.1-mini-2025-04-14"}).id
 
 
 def test_a_reinforcement_job_on_a_supervised_file_is_refused(built, standin, app_url):

@@ -121,7 +121,7 @@ def _clean(path: Path) -> Path:
 
 
 def test_supervised_job_bodies_are_checked():
-    spec = supervised_spec(training_file="file-a", validation_file="file-b", model=SFT_TOOL_MODELS[0],
+    spec = supervised_spec(training_file="file-a", validation_file="file-b", model=next(iter(SFT_TOOL_MODELS)),
                            hyperparameters={"n_epochs": 2})
     assert spec["method"] == {"type": "supervised", "supervised": {"hyperparameters": {
         "n_epochs": 2, "batch_size": "auto", "learning_rate_multiplier": "auto"}}}

@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .job import SFT_TOOL_MODELS
 from .tokens import count_row
 
-# docs/service-contract.md#supervised-fine-tuning-with-tools: the per-example token limit and the minimum count.
-MAX_TOKENS_PER_EXAMPLE = 65_536
+# docs/service-contract.md#supervised-fine-tuning-with-tools: the per-example token limit (the largest model's: a
+# file does not know its model; a job checks its own model's) and the minimum count.
+MAX_TOKENS_PER_EXAMPLE = max(SFT_TOOL_MODELS.values())
 MIN_EXAMPLES = 10
 ROW_KEYS = ("messages", "tools", "parallel_tool_calls")  # the service refuses others ("contains an extra key")
 ROLES = ("system", "developer", "user", "assistant", "tool")

@@ -15,10 +15,11 @@ from typing import Any
 from ..job_rules import MAX_SUFFIX_CHARS, Problem, hyperparameter_problems
 from ..jobs import JobSpecError
 
-# Azure OpenAI models whose supervised fine-tuning takes tool calls (docs/service-contract.md
-# #supervised-fine-tuning-with-tools).
-SFT_TOOL_MODELS = ("gpt-4o-2024-08-06", "gpt-4o-mini-2024-07-18", "gpt-4.1-2025-04-14", "gpt-4.1-mini-2025-04-14",
-                   "gpt-4.1-nano-2025-04-14")
+# Azure OpenAI models whose supervised fine-tuning takes tool calls, each with its training example context length
+# in tokens (docs/service-contract.md#supervised-fine-tuning-with-tools).
+SFT_TOOL_MODELS: dict[str, int] = {"gpt-4o-2024-08-06": 65_536, "gpt-4o-mini-2024-07-18": 65_536,
+                                   "gpt-4.1-2025-04-14": 65_536, "gpt-4.1-mini-2025-04-14": 65_536,
+                                   "gpt-4.1-nano-2025-04-14": 32_768}
 SFT_DEFAULT_MODEL = "gpt-4.1-mini-2025-04-14"
 SUPERVISED_HYPERPARAMETERS = ("n_epochs", "batch_size", "learning_rate_multiplier")
 PARAM = "method.supervised.hyperparameters"

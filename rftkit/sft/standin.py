@@ -35,7 +35,7 @@ def check_create(body: dict[str, Any], state: Any) -> tuple[Any, Any]:
     """Raise `StandinError` for a supervised job the service would refuse; return (training, validation)."""
     from ..standin.errors import StandinError, invalid
     from ..standin.job_checks import _file
-    from .job import supervised_problems
+    from .job import SFT_TOOL_MODELS, supervised_problems
 
     problems = supervised_problems(body)
     if problems:
@@ -51,6 +51,12 @@ def check_create(body: dict[str, Any], state: Any) -> tuple[Any, Any]:
         if len(stored.rows) < MIN_EXAMPLES:
             raise StandinError(400, f"invalid {param}: {stored.id} has {len(stored.rows)} examples; a supervised job "
                                 f"needs at least {MIN_EXAMPLES}.", param=param, code="invalid_file")
+        limit = SFT_TOOL_MODELS[body["model"]]  # the upload check allows the largest; each model has its own
+        for number, row in enumerate(stored.rows, start=1):
+            if (tokens := count_row(row)) > limit:
+                raise StandinError(400, f"invalid {param}: {stored.id} example {number} has {tokens:,} tokens; "
+                                        f"{body['model']} trains on examples of at most {limit:,}.", param=param,
+                                   code="invalid_file")
         files.append(stored)
     return files[0], files[1]
 
