@@ -1,4 +1,4 @@
-"""A Markdown table for the CLI's reports (readable in a terminal, pasteable into the README)."""
+"""A Markdown table for the CLI's reports (readable in a terminal, pasteable into the docs)."""
 
 from __future__ import annotations
 
