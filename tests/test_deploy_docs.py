@@ -1,4 +1,4 @@
-"""The README's Azure CLI + Core Tools sequence works as written.
+"""The Azure CLI + Core Tools sequence of docs/deploy.md works as written, and the README leads to it.
 
 It runs verbatim under `bash -euo pipefail` in a scratch copy of the repository, with fake `az` and `func` on PATH:
 `az` records the app settings it is given (and the storage connection `az functionapp create` would set, here an
@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
+from tests.markdown import anchors
 from tests.support import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -55,19 +56,34 @@ echo $! > "$FAKE_PID"
 """
 
 
-def az_sequence(path: Path) -> str:
-    blocks = [block for block in re.findall(r"```bash\n(.*?)```", path.read_text(encoding="utf-8"), re.DOTALL)
-              if "func azure functionapp publish" in block]
+DEPLOY_DOC = REPO / "docs" / "deploy.md"
+SEQUENCE_LINK = "docs/deploy.md#path-2-azure-cli-and-core-tools"
+
+
+def sequence_blocks(path: Path) -> list[str]:
+    return [block for block in re.findall(r"```bash\n(.*?)```", path.read_text(encoding="utf-8"), re.DOTALL)
+            if "func azure functionapp publish" in block]
+
+
+def az_sequence(path: Path = DEPLOY_DOC) -> str:
+    blocks = sequence_blocks(path)
     assert len(blocks) == 1, f"{path}: expected one Azure CLI + Core Tools sequence, found {len(blocks)}"
     return blocks[0]
 
 
-def test_readme_and_deploy_doc_show_the_same_sequence():
-    assert az_sequence(REPO / "README.md") == az_sequence(REPO / "docs" / "deploy.md")
+def test_the_readme_links_the_one_sequence_instead_of_copying_it():
+    # One copy, the one this file runs: a second copy in the README would drift from what is tested.
+    readme = REPO / "README.md"
+    assert sequence_blocks(readme) == [], "the README should link the sequence in docs/deploy.md, not copy it"
+    assert f"]({SEQUENCE_LINK})" in readme.read_text(encoding="utf-8")
+    doc = DEPLOY_DOC.read_text(encoding="utf-8")
+    assert SEQUENCE_LINK.split("#")[1] in anchors(doc)
+    section = doc.split("\n## Path 2: Azure CLI and Core Tools\n", 1)[1].split("\n## ", 1)[0]
+    assert az_sequence() in section, "the link must land on the section that holds the sequence"
 
 
 def test_the_sequence_never_assumes_the_default_host_name():
-    sequence = az_sequence(REPO / "README.md")
+    sequence = az_sequence()
     assert "azurewebsites.net\"" not in sequence and ".azurewebsites.net/" not in sequence
     assert '--query defaultHostName -o tsv' in sequence
     assert 'FUNC_KEY="$TOOL_API_KEY"' in sequence
@@ -111,7 +127,7 @@ def test_the_sequence_runs_as_written(tmp_path, azurite):
         "FAKE_APP_LOG": str(tmp_path / "app.log"), "FAKE_STORAGE_CONNECTION": azurite.connection_string,
         "APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true", "OTEL_EXPERIMENTAL_RESOURCE_DETECTORS": "otel",
     })
-    script = "set -euo pipefail\n" + az_sequence(REPO / "README.md")
+    script = "set -euo pipefail\n" + az_sequence()
     try:
         result = subprocess.run(["bash", "-c", script], cwd=repo, env=env, capture_output=True, text=True,
                                 timeout=240, check=False)

@@ -12,7 +12,7 @@ _PARAGRAPH = ("Thanks for the question. I went through the material available, c
               "which is consistent with the sources I reviewed. Other readings seemed less likely once the details "
               "were taken into account, and this one fits the question as asked. Let me know if you would like a "
               "breakdown of how I got there or more context on the underlying sources.")
-# The catalog wording of today's check, kept for catalog rows (its rewards are the README's reference numbers).
+# The catalog wording of today's check, kept for catalog rows (its rewards are docs/preflight.md's reference numbers).
 _CATALOG_PARAGRAPH = ("Thanks for the detailed request. I searched the catalog and compared the products that match "
                       "your needs on price, rating, stock and features. After weighing the options, the best match "
                       "is {answer}, which fits your budget and is in stock. Customers with similar needs rate it "
