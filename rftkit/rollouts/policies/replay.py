@@ -34,8 +34,9 @@ def answer_text(reference: Any) -> str:
 
 
 def shows_reference(reference: str, outputs: list[str]) -> bool:
-    """Whether a tool output shows the reference: as written, or, for a numeric reference, the same value written
-    otherwise (thousands separators, trailing zeros, without its sign: `1,234.50` shows `1234.5`)."""
+    """Whether a tool output shows the reference: as written, or, for a numeric reference, its digits written
+    otherwise (thousands separators, trailing zeros, no sign: `1,234.50` shows `1234.5`; scale words and units are
+    not compared, so `1.20` shows `1.2 billion`). Only a note in the report, so a loose match is enough."""
     if any(reference in output for output in outputs):
         return True
     number = parse_number(reference)
