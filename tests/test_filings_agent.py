@@ -162,6 +162,16 @@ def test_dry_run_replay_earns_the_top_reward_on_every_row_with_each_tool_on_its_
     assert {e["reward"] for e in read_jsonl(episodes)} == {1.0}
 
 
+def test_dry_run_without_a_policy_plays_another_agents_tools(filings):
+    """The scripted policy only knows the catalog: for a job without `search_catalog` the default is `auto`."""
+    url, app = filings
+    before = len(app.state.calls)
+    done = rftkit("dry-run", "--data", str(ROWS), *tool_options(url), "--grader-url", f"{url}/score")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "policy auto" in done.stdout and "Reward: mean 1.000" in done.stdout
+    assert set(calls_by_tool(app, before)) == set(TOOL_NAMES)
+
+
 def test_dry_run_schema_has_no_5xx_and_reports_latency_per_tool(filings):
     url, app = filings
     done = rftkit("dry-run", "--data", str(ROWS), "--policy", "schema", *tool_options(url), "--grader-url",
