@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from catalog_tools.tools import tool_definition
 from rftkit.jobs import job_b_spec
 from rftkit.jsonl import read_jsonl
 from tests import standin_support
@@ -112,7 +113,19 @@ def test_validate_is_clean():
 
 def test_validate_without_the_served_tools_says_so():
     done = rftkit("validate", str(ROWS), "--no-catalog", "--tool-name", "search")
-    assert done.returncode == 1 and "list" in done.stdout and "read" in done.stdout
+    assert done.returncode == 1, done.stdout
+    assert "tool 'read' is not served by the job config (it serves: search; name each tool" in done.stdout
+
+
+def test_validate_checks_catalog_skus_only_on_catalog_rows(tmp_path):
+    """Numeric references of another agent's rows are not catalog SKUs, and need no --no-catalog."""
+    served = [o for n in TOOL_NAMES for o in ("--tool-name", n)]
+    assert rftkit("validate", str(ROWS), *served).returncode == 0
+    catalog_row = {**read_jsonl(ROWS)[0], "tools": [*read_jsonl(ROWS)[0]["tools"], tool_definition()]}
+    mixed = write_jsonl(tmp_path / "mixed.jsonl", [catalog_row, *read_jsonl(ROWS)[1:]])
+    done = rftkit("validate", str(mixed), *served, "--tool-name", "search_catalog")
+    assert done.returncode == 1 and "mixed.jsonl:1: error: reference_answer '1234.5' is not a SKU" in done.stdout
+    assert "mixed.jsonl:2:" not in done.stdout
 
 
 def test_grade_pays_right_near_and_wrong_answers(grader_file, tmp_path):
