@@ -169,6 +169,8 @@ def test_dry_run_replay_earns_the_top_reward_on_every_row_with_each_tool_on_its_
     assert f"Replay: {n} of {n} rows earn the top reward (>= 1)" in done.stdout
     # Only the answers the trajectory must compute (a difference of two figures) are not in a tool output.
     assert "shows the reference answer: filings-10, filings-11" in done.stdout
+    latency = done.stdout[done.stdout.index("Latency ms"):done.stdout.index("Errors")].splitlines()
+    assert [line.split()[0] for line in latency[1:]] == ["tool", *sorted(TOOL_NAMES), "grader"]  # per tool too
     expected = Counter(c["name"] for r in read_jsonl(ROWS) for c in r["metadata"]["reference_calls"])
     assert calls_by_tool(app, before) == expected  # the server routes by URL: each call reached its own tool
     assert all(body["name"] == name for name, body in app.state.calls[before:])

@@ -72,6 +72,7 @@ def render_report(report: DryRunReport, max_rows: int = 10) -> str:
                  f"rollouts by calls  {histogram}")
     lines.append(f"Latency ms     {'p50':>8}{'p95':>9}{'p99':>9}{'max':>9}{'n':>7}")
     for name, lat in s["latency_ms"].items():
+        name = f"  {name[5:]}" if name.startswith("tool:") else name  # one tool's calls, under all of them
         lines.append(f"  {name:<12}{_num(lat['p50'], 1):>8}{_num(lat['p95'], 1):>9}{_num(lat['p99'], 1):>9}"
                      f"{_num(lat['max'], 1):>9}{lat['n']:>7}")
     errors = s["errors"]
