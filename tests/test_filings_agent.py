@@ -99,7 +99,11 @@ def test_tools_answer_mistakes_with_readable_outputs(filings):
         body = reply.json()
         assert body["type"] == "function_call_output" and body["call_id"] == "call_1"
         assert json.loads(body["output"])["error"] == error
+    other = httpx.post(f"{url}/tool/read", json={**wrapper, "name": "list", "arguments": "{}"}).json()
+    assert json.loads(other["output"])["error"] == "unknown_tool"  # a name this URL does not serve: the model hears
     assert httpx.post(f"{url}/tool/list", content=b"[1]").status_code == 400
+    malformed = httpx.post(f"{url}/tool/list", json={**wrapper, "arguments": [1]})
+    assert malformed.status_code == 400 and malformed.json()["error"]["code"] == "invalid_wrapper"
     assert httpx.post(f"{url}/score", json={"sample": {"output_text": "1"}, "item": {}}).status_code == 400
 
 
