@@ -25,6 +25,7 @@ from typing import Any, Literal
 from catalog_tools.config import SHIPPED_CATALOG
 from catalog_tools.search import Catalog, load_products
 from catalog_tools.tools import SEARCH_CATALOG as TOOL_NAME
+from catalog_tools.tools import TOOLS as CATALOG_TOOLS
 from catalog_tools.tools import tool_definition
 
 from .reference_calls import reference_call_problems
@@ -205,7 +206,8 @@ class _Checker:
             self.found(path, finding, line)
         messages = row["messages"] if isinstance(row.get("messages"), list) else []
         tool_names = self.tools(path, line, row)
-        self.reference(path, line, row)
+        # Reference SKUs are checked on the catalog's rows: a row whose tools are all another agent's is not one.
+        self.reference(path, line, row, catalog_row=not tool_names or any(n in CATALOG_TOOLS for n in tool_names))
         for problem in reference_call_problems(row):  # the replay policy's trajectory, when the row has one
             self.add(path, line, "error", "reference-calls", problem)
         self.identity(path, line, row, role, messages)
@@ -240,7 +242,8 @@ class _Checker:
             checked.add(name)
             if name not in self.tool_names:
                 self.add(path, line, "error", "unknown-tool", f"tool {name!r} is not served by the job config "
-                         f"(it serves: {', '.join(sorted(self.tool_names))})")
+                         f"(it serves: {', '.join(sorted(self.tool_names))}; name each tool the job serves with "
+                         "--tool-name)")
             elif name == TOOL_NAME and tool != self.app_tool:
                 parts = [k for k in ("description", "parameters")
                          if tool["function"].get(k) != self.app_tool["function"][k]]
@@ -251,12 +254,12 @@ class _Checker:
                          f"current schema ({differs}); regenerate it from search_tool.tool_definition()")
         return names
 
-    def reference(self, path: str, line: int, row: dict[str, Any]) -> None:
+    def reference(self, path: str, line: int, row: dict[str, Any], catalog_row: bool = True) -> None:
         ref = row.get("reference_answer")
         if not isinstance(ref, str) or not ref.strip():
             what = "missing" if "reference_answer" not in row else f"empty or not a string ({_kind(ref)})"
             self.add(path, line, "error", "reference", f"`reference_answer` is {what}")
-        elif self.skus is not None and ref not in self.skus:
+        elif self.skus is not None and catalog_row and ref not in self.skus:
             self.add(path, line, "error", "unknown-sku", f"reference_answer {ref!r} is not a SKU in "
                      f"{self.catalog_name} (`validate --catalog PATH` checks against another catalog, "
                      "`--no-catalog` skips the check)")

@@ -15,6 +15,7 @@ from rftkit.graders.presets import job_a_grader
 from rftkit.jsonl import read_jsonl
 from rftkit.rollouts import run_rollouts
 from rftkit.rollouts.policies import ReplayPolicy, SchemaPolicy, replay_findings, schema_findings
+from rftkit.rollouts.policies.replay import shows_reference
 from tests.multi_tool_support import GET_PRODUCT, product_app, two_tool_rows
 from tests.rollouts_support import Recorder, endpoint_grader, misbehaving_app, tool_entry
 from tests.support import make_app, serve
@@ -83,6 +84,16 @@ def test_replay_names_the_rows_that_miss_the_top_reward_and_those_without_a_refe
     missing_episode = next(e for e in report.episodes if e.row_id == missing["id"])
     assert missing_episode.reward is None and missing_episode.status == "failed"  # not scored 0 silently
     assert [err.kind for err in missing_episode.errors] == ["no_reference_trajectory"]
+
+
+@pytest.mark.parametrize(("reference", "outputs", "shown"), [
+    ("JKT-URB-009", ['{"sku":"JKT-URB-009"}'], True), ("JKT-URB-009", ['{"sku":"JKT-URB-010"}'], False),
+    ("1234.5", ['"revenue was USD 1,234.5 million"'], True), ("2876", ["2,876.0"], True),
+    ("-14.2", ["a net loss of USD 14.20 million"], True), ("136.3", ["1,234.5 up from 1,098.2"], False),
+    ("$1.2 billion", ["1,200 million"], False),  # another scale is not the same writing of the value
+])
+def test_replay_sees_a_numeric_reference_written_otherwise_in_a_tool_output(reference, outputs, shown):
+    assert shows_reference(reference, outputs) is shown
 
 
 def test_a_job_body_with_two_tools_sends_each_call_to_its_own_url_with_its_own_headers(products, tmp_path, capsys):

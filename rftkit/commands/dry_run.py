@@ -47,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--grader-header", type=_header, action="append", default=[], metavar="'NAME: VALUE'",
                    help="an endpoint grader header (repeatable); the old form NAME=VALUE is still accepted")
     p.add_argument("--policy", choices=("scripted", "model", "replay", "schema", "auto"),
-                   help="default: model with --model, else scripted (see docs/dry-run.md)")
+                   help="default: model with --model, else scripted when the job routes the scripted policy's tool "
+                        "(--tool-name), else auto (see docs/dry-run.md)")
     p.add_argument("--model", metavar="DEPLOYMENT", help="Azure OpenAI deployment for the model policy "
                    "(needs AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY, from the environment or .env)")
     p.add_argument("--reasoning-effort", choices=("low", "medium", "high"), help="model policy only")
@@ -129,12 +130,20 @@ def load_grader(args: argparse.Namespace, job: dict[str, Any] | None = None) -> 
     return grader
 
 
+def default_policy(args: argparse.Namespace, tool_names: list[str] | None) -> str:
+    """model with --model; scripted when the job routes its tool (the catalog); else auto, which replays reference
+    trajectories and draws calls from schemas, so another agent's tools are played rather than never called."""
+    if args.model:
+        return "model"
+    return "scripted" if tool_names is None or args.tool_name in tool_names else "auto"
+
+
 def make_policy(args: argparse.Namespace, tools: list[dict[str, Any]] | None = None) -> Any:
     from ..rollouts import ModelPolicy, ScriptedPolicy, azure_client
     from ..rollouts.policies import AutoPolicy, ReplayPolicy, SchemaPolicy
 
-    name = args.policy or ("model" if args.model else "scripted")
     names = [t["name"] for t in tools] if tools is not None else None
+    name = args.policy or default_policy(args, names)
     if name in ("scripted", "auto"):
         scripted = ScriptedPolicy(error_rate=args.error_rate or 0.0, seed=args.seed, tool_name=args.tool_name)
         return scripted if name == "scripted" else AutoPolicy(scripted, tool_names=names, seed=args.seed)

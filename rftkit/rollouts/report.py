@@ -112,9 +112,15 @@ class DryRunReport:
                 "histogram": {str(k): histogram[k] for k in sorted(histogram)}}
 
     def latency_ms(self) -> dict[str, Any]:
-        tool = [c.latency_ms for e in self.episodes for c in e.tool_calls if c.latency_ms is not None]
+        calls = [(c.name, c.latency_ms) for e in self.episodes for c in e.tool_calls if c.latency_ms is not None]
         grader = [e.grader.latency_ms for e in self.episodes if e.grader and e.grader.latency_ms is not None]
-        return {"tool": latency_summary(tool), "grader": latency_summary(grader)}
+        by_tool: dict[str, list[float]] = {}
+        for name, latency in calls:
+            by_tool.setdefault(name, []).append(latency)
+        per_tool = {f"tool:{name}": latency_summary(values) for name, values in sorted(by_tool.items())
+                    } if len(by_tool) > 1 else {}  # one tool: the "tool" line says it all
+        return {"tool": latency_summary([latency for _, latency in calls]), **per_tool,
+                "grader": latency_summary(grader)}
 
     def summary(self) -> dict[str, Any]:
         rewards = [e.reward for e in self.episodes if e.status == GRADED and e.reward is not None]
@@ -203,6 +209,7 @@ def render_report(report: DryRunReport, max_rows: int = 10) -> str:
                  f"rollouts by calls  {histogram}")
     lines.append(f"Latency ms     {'p50':>8}{'p95':>9}{'p99':>9}{'max':>9}{'n':>7}")
     for name, lat in s["latency_ms"].items():
+        name = f"  {name[5:]}" if name.startswith("tool:") else name  # one tool's calls, under all of them
         lines.append(f"  {name:<12}{_num(lat['p50'], 1):>8}{_num(lat['p95'], 1):>9}{_num(lat['p99'], 1):>9}"
                      f"{_num(lat['max'], 1):>9}{lat['n']:>7}")
     errors = s["errors"]

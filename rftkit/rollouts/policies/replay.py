@@ -10,8 +10,11 @@ together that needs no model and works for any tool.
 from __future__ import annotations
 
 import json
+import re
+from decimal import Decimal
 from typing import Any
 
+from ...graders.attacks.shape import parse_number
 from ...reference_calls import arguments_text, reference_call_problems, reference_calls
 from ...wire import ToolRequest
 from ..episode import GRADED, Episode
@@ -22,8 +25,26 @@ NO_REFERENCE = "no_reference_trajectory"
 BAD_REFERENCE = "bad_reference_trajectory"
 
 
+# A number as tool outputs write it: 1,234.5 or 1234.50 (the sign is left out: a filing writes "a loss of 14.2").
+_OUTPUT_NUMBER = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?")
+
+
 def answer_text(reference: Any) -> str:
     return reference if isinstance(reference, str) else json.dumps(reference)
+
+
+def shows_reference(reference: str, outputs: list[str]) -> bool:
+    """Whether a tool output shows the reference: as written, or, for a numeric reference, its digits written
+    otherwise (thousands separators, trailing zeros, no sign: `1,234.50` shows `1234.5`; scale words and units are
+    not compared, so `1.20` shows `1.2 billion`). Only a note in the report, so a loose match is enough."""
+    if any(reference in output for output in outputs):
+        return True
+    number = parse_number(reference)
+    if number is None:
+        return False
+    wanted = abs(number.value)
+    return any(Decimal(m[1].replace(",", "") + (m[2] or "")) == wanted
+               for output in outputs for m in _OUTPUT_NUMBER.finditer(output))
 
 
 class ReplaySession:
@@ -53,7 +74,7 @@ class ReplaySession:
     def _notes(self) -> dict[str, Any]:
         reference = answer_text(self.item.get("reference_answer"))
         return {"replay": {"reference_calls": len(self.calls or []), "error_outputs": list(self.errors),
-                           "reference_in_outputs": any(reference in o for o in self.outputs)}}
+                           "reference_in_outputs": shows_reference(reference, self.outputs)}}
 
 
 class ReplayPolicy:
