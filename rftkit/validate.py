@@ -24,8 +24,7 @@ from typing import Any, Literal
 
 from catalog_tools.config import SHIPPED_CATALOG
 from catalog_tools.search import Catalog, load_products
-from catalog_tools.tools import SEARCH_CATALOG as TOOL_NAME
-from catalog_tools.tools import tool_definition
+from catalog_tools.tools import TOOLS
 
 from .reference_calls import reference_call_problems
 from .row_rules import (
@@ -137,7 +136,7 @@ class _Checker:
         self.skus = skus
         self.catalog_name = catalog_name
         self.tool_names = tool_names
-        self.app_tool = tool_definition()
+        self.app_tools = {tool.name: tool.definition() for tool in TOOLS}  # what the app serves now
         self.issues: list[Issue] = []
         self.ids: dict[str, str] = {}  # id -> first location
         self.prompts: dict[str, dict[str, str]] = {"train": {}, "valid": {}}  # prompt key -> location
@@ -241,14 +240,14 @@ class _Checker:
             if name not in self.tool_names:
                 self.add(path, line, "error", "unknown-tool", f"tool {name!r} is not served by the job config "
                          f"(it serves: {', '.join(sorted(self.tool_names))})")
-            elif name == TOOL_NAME and tool != self.app_tool:
-                parts = [k for k in ("description", "parameters")
-                         if tool["function"].get(k) != self.app_tool["function"][k]]
+            elif name in self.app_tools and tool != self.app_tools[name]:
+                app_tool = self.app_tools[name]
+                parts = [k for k in ("description", "parameters") if tool["function"].get(k) != app_tool["function"][k]]
                 extra = sorted(set(tool) - {"type", "function"}) + sorted(
                     set(tool["function"]) - {"name", "description", "parameters"})
                 differs = ", ".join(parts + [f"extra key {k!r}" for k in extra]) or "key order"
                 self.add(path, line, "warning", "tools-differ", f"tools[{n}] ({name}) differs from the app's "
-                         f"current schema ({differs}); regenerate it from search_tool.tool_definition()")
+                         f"current schema ({differs}); regenerate it from catalog_tools.tools.tool_definition({name!r})")
         return names
 
     def reference(self, path: str, line: int, row: dict[str, Any]) -> None:
@@ -308,15 +307,17 @@ def _is_supervised(path: Path) -> bool:
 
 
 def validate_files(paths: Iterable[str | Path], *, catalog: Catalog | Path | str | None = SHIPPED_CATALOG,
-                   tool_names: Iterable[str] = (TOOL_NAME,), strict: bool = False,
+                   tool_names: Iterable[str] | None = None, strict: bool = False,
                    roles: Mapping[str | Path, Role] | None = None) -> ValidationReport:
     """Validate dataset files together (so duplicate ids and train/valid overlaps across them are found).
 
     `catalog`: reference SKUs must be in it (default: the app's shipped catalog; None skips the check).
-    `tool_names`: the tools the job config serves. `roles`: path -> "train" | "valid", overriding the name rule.
+    `tool_names`: the tools the job config serves (default: every tool the app registers). `roles`: path ->
+    "train" | "valid", overriding the name rule.
     """
     name = f"the catalog {catalog}" if isinstance(catalog, (str, Path)) else "the catalog"
-    checker = _Checker(_catalog_skus(catalog), set(tool_names), name)
+    served = set(TOOLS.names if tool_names is None else tool_names)
+    checker = _Checker(_catalog_skus(catalog), served, name)
     given = {str(k): v for k, v in (roles or {}).items()}
     summaries, supervised_requests = [], {}
     for p in paths:
