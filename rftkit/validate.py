@@ -246,8 +246,8 @@ class _Checker:
                 extra = sorted(set(tool) - {"type", "function"}) + sorted(
                     set(tool["function"]) - {"name", "description", "parameters"})
                 differs = ", ".join(parts + [f"extra key {k!r}" for k in extra]) or "key order"
-                self.add(path, line, "warning", "tools-differ", f"tools[{n}] ({name}) differs from the app's "
-                         f"current schema ({differs}); regenerate it from catalog_tools.tools.tool_definition({name!r})")
+                self.add(path, line, "warning", "tools-differ", f"tools[{n}] ({name}) differs from the app's current "
+                         f"schema ({differs}); regenerate it from catalog_tools.tools.tool_definition({name!r})")
         return names
 
     def reference(self, path: str, line: int, row: dict[str, Any]) -> None:

@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from catalog_tools.search import CatalogError
+
     from ..validate import validate_files
 
     roles = {**{str(f): "train" for f in args.train}, **{str(f): "valid" for f in args.valid}}
