@@ -362,7 +362,7 @@ def _shortlist_search(draw: Draw, p: dict[str, Any], pool: tuple[str, ...], coun
         return None
     sort = draw.rng.choice(("price_asc", "price_desc", "rating_desc"))
     spec = orc.search_spec("", sort, **ordered({"category": p["category"], **more}))
-    if orc.run(spec, draw.catalog).total < 3 or (more and not draw.bites(spec)) or not draw.bounds_clear(spec):
+    if orc.run(spec, draw.catalog).total < 3 or not draw.bites(spec) or not draw.bounds_clear(spec):
         return None
     return spec
 
@@ -435,7 +435,8 @@ def _variant_check(draw: Draw, difficulty: str, checks: tuple[str, ...]) -> Cand
     return _shortlist_candidate(draw, "variant_check", difficulty, variant, oracle, " and ".join(said))
 
 
-# spec_check variant -> (its category filter, the search filter it must not use, the oracle's require or pick)
+# spec_check variant -> (the attribute its categories have, the search filter it must not use (it would decide the
+# answer), the oracle's require or pick)
 SPEC_CHECKS: dict[str, tuple[str, str, dict[str, Any]]] = {
     "waterproof": ("waterproof", "waterproof", {"require": {"waterproof": True}}),
     "warmer": ("warmth", "min_warmth", {"pick": {"spec": "warmth", "best": "max"}}),
