@@ -19,7 +19,7 @@ from typing import Any
 
 from catalog_tools.config import SHIPPED_CATALOG
 from catalog_tools.search import Catalog
-from catalog_tools.tools import tool_definition
+from catalog_tools.tools import tool_definitions
 
 from . import DATA_DIR
 from . import oracle as orc
@@ -72,15 +72,15 @@ class _Picker:
         return True
 
 
-def _row(candidate: Candidate, row_id: str, tool: dict[str, Any]) -> dict[str, Any]:
+def _row(candidate: Candidate, row_id: str, tools: list[dict[str, Any]], catalog: Catalog) -> dict[str, Any]:
     return {
         "messages": [{"role": "developer", "content": POLICY}, {"role": "user", "content": candidate.text}],
-        "tools": [copy.deepcopy(tool)],
+        "tools": copy.deepcopy(tools),
         "reference_answer": candidate.answer,
         "id": row_id,
         "metadata": {"task_type": candidate.task_type, "difficulty": candidate.difficulty,
                      "variant": candidate.variant, "oracle": candidate.oracle,
-                     "reference_calls": orc.reference_calls(candidate.oracle)},
+                     "reference_calls": orc.reference_calls(candidate.oracle, catalog)},
     }
 
 
@@ -128,12 +128,13 @@ def build_rows(catalog: Catalog, seed: int = DEFAULT_SEED,
                     chosen[split].extend(rows)
                     bar.advance()
     rows: dict[str, list[dict[str, Any]]] = {}
-    tool = tool_definition()  # generated from the argument model: build it once, not per row
+    # Every row offers every tool the app serves (the model chooses); generated from the argument models once.
+    tools = tool_definitions()
     for split, candidates in chosen.items():
         rng.shuffle(candidates)  # interleave task types; ids follow file order
         if split == "train":
             candidates.insert(0, SEED_CANDIDATE)
-        rows[split] = [_row(c, f"{split}-{i:04d}", tool) for i, c in enumerate(candidates, start=1)]
+        rows[split] = [_row(c, f"{split}-{i:04d}", tools, catalog) for i, c in enumerate(candidates, start=1)]
     return rows
 
 

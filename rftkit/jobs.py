@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Union
 
+from catalog_tools.tools import SEARCH_CATALOG, TOOLS
+
 from .job_rules import (
     MAX_SUFFIX_CHARS,
     RFT_MODELS,
@@ -32,7 +34,6 @@ from .job_rules import (
     top_level_hyperparameters_caution,
     url_problems,
 )
-from .wire import TOOL_NAME
 
 JOB_A_MODEL = "gpt-5-2025-08-07"
 JOB_B_MODEL = "o4-mini-2025-04-16"
@@ -66,7 +67,7 @@ class UnknownModelWarning(UserWarning):
     """The model is not one known to support reinforcement fine-tuning (the job may still be accepted)."""
 
 
-def tool_url(base_url: str, name: str = TOOL_NAME) -> str:
+def tool_url(base_url: str, name: str = SEARCH_CATALOG) -> str:
     return f"{base_url.rstrip('/')}/tool/{name}"
 
 
@@ -74,16 +75,34 @@ def grader_url(base_url: str) -> str:
     return f"{base_url.rstrip('/')}/score"
 
 
-def tool_entries(base_url: str, *, func_key: str | None = None, names: Iterable[str] = (TOOL_NAME,)
+def tool_entries(base_url: str, *, func_key: str | None = None, names: Iterable[str] | None = None
                  ) -> list[dict[str, Any]]:
-    """The job's `tools`: one `{name, server_url, headers?}` per function, served by the app at `base_url`."""
+    """The job's `tools`: one `{name, server_url, headers?}` per function (default: every tool the app registers),
+    served by the app at `base_url`."""
     entries = []
-    for name in names:
+    for name in TOOLS.names if names is None else names:
         entry: dict[str, Any] = {"name": name, "server_url": tool_url(base_url, name)}
         if func_key:
             entry["headers"] = {"X-Functions-Key": func_key}
         entries.append(entry)
     return entries
+
+
+def _app_tool_entries(base_url: str, func_key: str | None, names: Iterable[str] | None,
+                      rows: RowsSource) -> tuple[list[dict[str, Any]], RowsSource]:
+    """The job's entries for the app's tools, and the rows (read once: an iterator cannot be read twice).
+
+    Without `names`: every registered tool the rows declare (the shipped rows declare them all), or every registered
+    tool when the rows declare none of them (the checks then say why)."""
+    if names is None:
+        try:
+            rows = load_rows(rows)
+        except (OSError, ValueError, TypeError):
+            pass  # check_spec reports unreadable rows
+        else:
+            declared = row_tool_names(rows)
+            names = [n for n in TOOLS.names if n in declared] or None
+    return tool_entries(base_url, func_key=func_key, names=names), rows
 
 
 def load_rows(source: RowsSource) -> list[dict[str, Any]]:
@@ -215,19 +234,21 @@ def job_a_spec(*, training_file: str, validation_file: str | None, rows: RowsSou
                func_key: str | None = None, model: str = JOB_A_MODEL, grader: Mapping[str, Any] | None = None,
                suffix: str | None = "job-a", seed: int | None = DEFAULT_SEED,
                max_episode_steps: int = DEFAULT_MAX_EPISODE_STEPS,
-               hyperparameters: Mapping[str, Any] | None = None, tool_names: Iterable[str] = (TOOL_NAME,),
+               hyperparameters: Mapping[str, Any] | None = None, tool_names: Iterable[str] | None = None,
                tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Job A: the app's tools + the multi grader (0.9 exact + 0.1 fuzzy) of `graders.presets.job_a_grader()`.
 
-    Tools: one entry per name in `tool_names`, each at `<tool_base_url>/tool/<name>`; or `tools`, the job's entries
-    as given (e.g. tools on other servers, or several names on one URL)."""
+    Tools: one entry per name in `tool_names`, each at `<tool_base_url>/tool/<name>` (default: every tool the app
+    registers that the rows declare — both for the shipped rows); or `tools`, the job's entries as given (e.g. tools
+    on other servers, or several names on one URL)."""
     if grader is None:
         from .graders.presets import job_a_grader
 
         grader = job_a_grader()
+    if tools is None:
+        tools, rows = _app_tool_entries(tool_base_url, func_key, tool_names, rows)
     return reinforcement_spec(model=model, training_file=training_file, validation_file=validation_file,
-                              grader=grader, tools=tools if tools is not None else tool_entries(
-                                  tool_base_url, func_key=func_key, names=tool_names), rows=rows,
+                              grader=grader, tools=tools, rows=rows,
                               suffix=suffix, seed=seed, max_episode_steps=max_episode_steps,
                               hyperparameters=hyperparameters)
 
@@ -236,15 +257,16 @@ def job_b_spec(*, training_file: str, validation_file: str | None, rows: RowsSou
                func_key: str | None = None, model: str = JOB_B_MODEL, grader_base_url: str | None = None,
                grader_name: str = "catalog_grader", rate_limit: int = 50, suffix: str | None = "job-b",
                seed: int | None = DEFAULT_SEED, max_episode_steps: int = DEFAULT_MAX_EPISODE_STEPS,
-               hyperparameters: Mapping[str, Any] | None = None, tool_names: Iterable[str] = (TOOL_NAME,),
+               hyperparameters: Mapping[str, Any] | None = None, tool_names: Iterable[str] | None = None,
                tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Job B: the app's tools (as in `job_a_spec`) + its endpoint grader at `<grader_base_url or tool_base_url>/score`,
     no headers."""
     from .graders.presets import endpoint_grader
 
     grader = endpoint_grader(grader_url(grader_base_url or tool_base_url), name=grader_name, rate_limit=rate_limit)
+    if tools is None:
+        tools, rows = _app_tool_entries(tool_base_url, func_key, tool_names, rows)
     return reinforcement_spec(model=model, training_file=training_file, validation_file=validation_file,
-                              grader=grader, tools=tools if tools is not None else tool_entries(
-                                  tool_base_url, func_key=func_key, names=tool_names), rows=rows,
+                              grader=grader, tools=tools, rows=rows,
                               suffix=suffix, seed=seed, max_episode_steps=max_episode_steps,
                               hyperparameters=hyperparameters)

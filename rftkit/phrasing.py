@@ -11,9 +11,10 @@ from typing import Any
 
 POLICY = (
     "You are the shopping assistant of an outdoor-gear store. Answer every request by calling the "
-    "search_catalog tool first; call it again when you need another search or a comparison. Use only what "
-    "the tool returns: never guess a product or a SKU from memory. When you know the answer, reply with only "
-    "the product's SKU, exactly as the catalog writes it (for example ABC-XYZ-001), and no other words."
+    "search_catalog tool first; call it again when you need another search or a comparison, and call "
+    "get_product with a SKU for one product's full details (colours, sizes, stock, specifications). Use only "
+    "what the tools return: never guess a product or a SKU from memory. When you know the answer, reply with "
+    "only the product's SKU, exactly as the catalog writes it (for example ABC-XYZ-001), and no other words."
 )
 
 # Category -> (words before the adjectives, noun): "pair of" + "waterproof" + "boots".
@@ -116,6 +117,26 @@ BETTER_RATED_FRAMES = (
     "I want something better reviewed than the {name}. Cheapest such {desc}, please.",
     "Find the least expensive {desc} that is rated higher than the {name}.",
 )
+
+# "Which of the two <sup> results for <a_desc> ...": a shortlist from one search, then each product's details.
+SHORTLIST_FRAMES = (
+    "Look at the two {sup} options for {a_desc}. Which one {cond}?",
+    "I'm choosing between the two {sup} matches for {a_desc}. Which of them {cond}? SKU only.",
+    "Search for {a_desc} and take the two {sup} results: which one {cond}?",
+    "Of the two {sup} choices for {a_desc}, which {cond}? Give me its SKU.",
+    "Between the two {sup} picks for {a_desc}, which one {cond}?",
+)
+# What the shortlisted products are checked for: only what get_product answers (stock is one flag per product).
+STOCK_CONDITIONS = ("is in stock", "is currently in stock")
+COLOR_CONDITIONS = ("comes in {}", "is offered in {}")
+SIZE_CONDITIONS = ("comes in size {}", "is offered in size {}")
+COLOR_SIZE_CONDITIONS = ("comes in {} and in size {}", "is offered in {} and in size {}")
+SPEC_CONDITIONS = {
+    "waterproof": ("is waterproof", "is the waterproof one"),
+    "warmer": ("is warmer", "has the warmer rating"),
+    "larger_capacity": ("has the larger capacity", "holds more"),
+    "lighter": ("is lighter", "weighs less"),
+}
 
 
 def article(phrase: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
@@ -51,6 +52,12 @@ class Draw:
         for p in self.products:
             self.by_category.setdefault(p["category"], []).append(p)
         self.names_unique = {p["sku"] for p in self.products if self.lookup_ok(p["name"], p["sku"])}
+        self.turns: Counter[str] = Counter()
+
+    def in_turn(self, key: str, options: tuple[Any, ...]) -> Any:
+        """The next of `options` in turn for `key`, so even a cell of four rows gets every variant."""
+        self.turns[key] += 1
+        return options[(self.turns[key] - 1) % len(options)]
 
     def lookup_ok(self, query: str, sku: str) -> bool:
         try:
@@ -123,14 +130,18 @@ class Draw:
         loose = {**spec, "filters": {k: v for k, v in spec["filters"].items() if k in keep}}
         if orc.run(loose, self.catalog).items[0]["sku"] == sku:
             return None
+        return sku if self.bounds_clear(spec) else None
+
+    def bounds_clear(self, spec: dict[str, Any]) -> bool:
+        """No price bound sits exactly on a matching product's price."""
         for bound in ("min_price", "max_price"):
             if bound in spec["filters"]:
                 value = spec["filters"][bound]
                 others = {k: v for k, v in spec["filters"].items() if k not in ("min_price", "max_price")}
                 exact = {**spec, "filters": {**others, "min_price": value, "max_price": value}}
                 if orc.run(exact, self.catalog).total:
-                    return None
-        return sku
+                    return False
+        return True
 
 
 def _sorted_text(draw: Draw, filters: dict[str, Any], sort: str) -> str:
@@ -343,6 +354,118 @@ def multi_step(draw: Draw, difficulty: str) -> Candidate | None:
     return Candidate("multi_step", difficulty, variant, text, oracle, sku)
 
 
+def _shortlist_search(draw: Draw, p: dict[str, Any], pool: tuple[str, ...], count: int) -> dict[str, Any] | None:
+    """A sorted search in `p`'s category with `count` constraints from `pool`, whose first two results are a
+    clear shortlist (more matches than two, no tie with the third, every constraint excludes something)."""
+    more = draw.constraints(p, pool, count)
+    if more is None:
+        return None
+    sort = draw.rng.choice(("price_asc", "price_desc", "rating_desc"))
+    spec = orc.search_spec("", sort, **ordered({"category": p["category"], **more}))
+    if orc.run(spec, draw.catalog).total < 3 or not draw.bites(spec) or not draw.bounds_clear(spec):
+        return None
+    return spec
+
+
+def _shortlist_candidate(draw: Draw, task_type: str, difficulty: str, variant: str, oracle: dict[str, Any],
+                         condition: str) -> Candidate | None:
+    try:
+        sku = orc.resolve(oracle, draw.catalog)["sku"]
+    except orc.AmbiguousOracle:
+        return None
+    rng = draw.rng
+    sup = rng.choice(ph.SUPERLATIVES[oracle["search"]["sort"]])
+    text = ph.fill(rng.choice(ph.SHORTLIST_FRAMES), rng, sup=sup, cond=condition,
+                   desc=ph.describe(oracle["search"]["filters"], rng))
+    return Candidate(task_type, difficulty, variant, ph.casual(text, rng), oracle, sku)
+
+
+def variant_check(draw: Draw, difficulty: str) -> Candidate | None:
+    """Of the two first results of a sorted search, the one that is in stock / comes in a colour / in a size:
+    one (easy), two (medium) or all three (hard) of those, read from each product's `get_product` details; the
+    search has one constraint besides the category (easy, medium) or two (hard)."""
+    options = {"easy": (("in_stock",), ("color",), ("size",)),
+               "medium": (("color", "size"), ("in_stock", "color"), ("in_stock", "size")),
+               "hard": (("in_stock", "color", "size"),)}[difficulty]
+    checks = draw.in_turn(f"variant_check/{difficulty}", options)
+    # Some checks rarely single out one of two products: retry the chosen one rather than draw another.
+    return _first(lambda: _variant_check(draw, difficulty, checks))
+
+
+def _first(attempt: Callable[[], Candidate | None], tries: int = 40) -> Candidate | None:
+    for _ in range(tries):
+        candidate = attempt()
+        if candidate is not None:
+            return candidate
+    return None
+
+
+def _variant_check(draw: Draw, difficulty: str, checks: tuple[str, ...]) -> Candidate | None:
+    rng = draw.rng
+    pool = ("waterproof", "min_warmth", "min_rating", "max_price", "min_price")
+    spec = _shortlist_search(draw, draw.product(), pool, {"easy": 1, "medium": 1, "hard": 2}[difficulty])
+    if spec is None:
+        return None
+    try:  # the answer: one of the two, drawn first so it is the first or the second result alike
+        target = orc.product_details(rng.choice(orc.shortlist({"search": spec, "take": 2}, draw.catalog)),
+                                     draw.catalog)
+    except orc.AmbiguousOracle:
+        return None
+    require: dict[str, Any] = {}
+    if "in_stock" in checks:
+        if not target["in_stock"]:
+            return None
+        require["in_stock"] = True
+    for key, options in (("color", target["colors"]), ("size", target["sizes"])):
+        if key in checks:
+            if not options:
+                return None
+            require[key] = rng.choice(options)
+    said = []
+    if "in_stock" in checks:
+        said.append(rng.choice(ph.STOCK_CONDITIONS))
+    if "color" in checks and "size" in checks:
+        said.append(rng.choice(ph.COLOR_SIZE_CONDITIONS).format(require["color"], require["size"]))
+    elif "color" in checks:
+        said.append(rng.choice(ph.COLOR_CONDITIONS).format(require["color"]))
+    elif "size" in checks:
+        said.append(rng.choice(ph.SIZE_CONDITIONS).format(require["size"]))
+    oracle = {"kind": "details", "search": spec, "take": 2, "require": require}
+    variant = "_and_".join(checks)
+    return _shortlist_candidate(draw, "variant_check", difficulty, variant, oracle, " and ".join(said))
+
+
+# spec_check variant -> (the attribute its categories have, the search filter it must not use (it would decide the
+# answer), the oracle's require or pick)
+SPEC_CHECKS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "waterproof": ("waterproof", "waterproof", {"require": {"waterproof": True}}),
+    "warmer": ("warmth", "min_warmth", {"pick": {"spec": "warmth", "best": "max"}}),
+    "larger_capacity": ("capacity_l", "", {"pick": {"spec": "capacity_l", "best": "max"}}),
+    "lighter": ("weight_kg", "", {"pick": {"spec": "weight_kg", "best": "min"}}),
+}
+
+
+def spec_check(draw: Draw, difficulty: str) -> Candidate | None:
+    """Of the two first results of a sorted search (category + 1, 2 or 3 constraints by difficulty), the one
+    that is waterproof, warmer, holds more or weighs less, read from each product's `get_product` specs."""
+    variant = draw.in_turn(f"spec_check/{difficulty}", tuple(SPEC_CHECKS))
+    return _first(lambda: _spec_check(draw, difficulty, variant))
+
+
+def _spec_check(draw: Draw, difficulty: str, variant: str) -> Candidate | None:
+    rng = draw.rng
+    attribute, excluded, rule = SPEC_CHECKS[variant]
+    pool = tuple(k for k in ATTRIBUTES + ("in_stock", "min_rating", "max_price", "min_price") if k != excluded)
+    categories = sorted(c for c, products in draw.by_category.items() if attribute in products[0]["attributes"])
+    p = draw.product(rng.choice(categories))
+    spec = _shortlist_search(draw, p, pool, {"easy": 1, "medium": 2, "hard": 3}[difficulty])
+    if spec is None:
+        return None
+    oracle = {"kind": "details", "search": spec, "take": 2, **rule}
+    return _shortlist_candidate(draw, "spec_check", difficulty, variant, oracle,
+                                rng.choice(ph.SPEC_CONDITIONS[variant]))
+
+
 Generator = Callable[[Draw, str], "Candidate | None"]
 # task_type -> (difficulties it comes in, generator)
 TASKS: dict[str, tuple[tuple[str, ...], Generator]] = {
@@ -352,4 +475,6 @@ TASKS: dict[str, tuple[tuple[str, ...], Generator]] = {
     "attribute_filter": (("easy", "medium", "hard"), attribute_filter),
     "comparison": (("easy", "medium", "hard"), comparison),
     "multi_step": (("medium", "hard"), multi_step),
+    "variant_check": (("easy", "medium", "hard"), variant_check),
+    "spec_check": (("easy", "medium", "hard"), spec_check),
 }

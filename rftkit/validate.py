@@ -24,9 +24,7 @@ from typing import Any, Literal
 
 from catalog_tools.config import SHIPPED_CATALOG
 from catalog_tools.search import Catalog, load_products
-from catalog_tools.tools import SEARCH_CATALOG as TOOL_NAME
-from catalog_tools.tools import TOOLS as CATALOG_TOOLS
-from catalog_tools.tools import tool_definition
+from catalog_tools.tools import TOOLS
 
 from .reference_calls import reference_call_problems
 from .row_rules import (
@@ -138,7 +136,7 @@ class _Checker:
         self.skus = skus
         self.catalog_name = catalog_name
         self.tool_names = tool_names
-        self.app_tool = tool_definition()
+        self.app_tools = {tool.name: tool.definition() for tool in TOOLS}  # what the app serves now
         self.issues: list[Issue] = []
         self.ids: dict[str, str] = {}  # id -> first location
         self.prompts: dict[str, dict[str, str]] = {"train": {}, "valid": {}}  # prompt key -> location
@@ -207,7 +205,7 @@ class _Checker:
         messages = row["messages"] if isinstance(row.get("messages"), list) else []
         tool_names = self.tools(path, line, row)
         # Reference SKUs are checked on the catalog's rows: a row whose tools are all another agent's is not one.
-        self.reference(path, line, row, catalog_row=not tool_names or any(n in CATALOG_TOOLS for n in tool_names))
+        self.reference(path, line, row, catalog_row=not tool_names or any(n in TOOLS for n in tool_names))
         for problem in reference_call_problems(row):  # the replay policy's trajectory, when the row has one
             self.add(path, line, "error", "reference-calls", problem)
         self.identity(path, line, row, role, messages)
@@ -244,14 +242,14 @@ class _Checker:
                 self.add(path, line, "error", "unknown-tool", f"tool {name!r} is not served by the job config "
                          f"(it serves: {', '.join(sorted(self.tool_names))}; name each tool the job serves with "
                          "--tool-name)")
-            elif name == TOOL_NAME and tool != self.app_tool:
-                parts = [k for k in ("description", "parameters")
-                         if tool["function"].get(k) != self.app_tool["function"][k]]
+            elif name in self.app_tools and tool != self.app_tools[name]:
+                app_tool = self.app_tools[name]
+                parts = [k for k in ("description", "parameters") if tool["function"].get(k) != app_tool["function"][k]]
                 extra = sorted(set(tool) - {"type", "function"}) + sorted(
                     set(tool["function"]) - {"name", "description", "parameters"})
                 differs = ", ".join(parts + [f"extra key {k!r}" for k in extra]) or "key order"
-                self.add(path, line, "warning", "tools-differ", f"tools[{n}] ({name}) differs from the app's "
-                         f"current schema ({differs}); regenerate it from search_tool.tool_definition()")
+                self.add(path, line, "warning", "tools-differ", f"tools[{n}] ({name}) differs from the app's current "
+                         f"schema ({differs}); regenerate it from catalog_tools.tools.tool_definition({name!r})")
         return names
 
     def reference(self, path: str, line: int, row: dict[str, Any], catalog_row: bool = True) -> None:
@@ -311,15 +309,17 @@ def _is_supervised(path: Path) -> bool:
 
 
 def validate_files(paths: Iterable[str | Path], *, catalog: Catalog | Path | str | None = SHIPPED_CATALOG,
-                   tool_names: Iterable[str] = (TOOL_NAME,), strict: bool = False,
+                   tool_names: Iterable[str] | None = None, strict: bool = False,
                    roles: Mapping[str | Path, Role] | None = None) -> ValidationReport:
     """Validate dataset files together (so duplicate ids and train/valid overlaps across them are found).
 
     `catalog`: reference SKUs must be in it (default: the app's shipped catalog; None skips the check).
-    `tool_names`: the tools the job config serves. `roles`: path -> "train" | "valid", overriding the name rule.
+    `tool_names`: the tools the job config serves (default: every tool the app registers). `roles`: path ->
+    "train" | "valid", overriding the name rule.
     """
     name = f"the catalog {catalog}" if isinstance(catalog, (str, Path)) else "the catalog"
-    checker = _Checker(_catalog_skus(catalog), set(tool_names), name)
+    served = set(TOOLS.names if tool_names is None else tool_names)
+    checker = _Checker(_catalog_skus(catalog), served, name)
     given = {str(k): v for k, v in (roles or {}).items()}
     summaries, supervised_requests = [], {}
     for p in paths:

@@ -1,6 +1,6 @@
 """A second tool for the several-tools tests: `get_product` (look a SKU up) on its own small app, recording calls.
 
-The app side (`function_app/`) serves only `search_catalog` here; this loopback server plays another team's tool,
+The app (`function_app/`) serves its own `get_product` too; here this loopback server plays another team's tool,
 answering the service's wrapper with a `function_call_output` and reading mistakes back as an error `output`.
 """
 
@@ -62,12 +62,16 @@ def product_app() -> FastAPI:
 
 
 def two_tool_rows(limit: int = 4) -> list[dict[str, Any]]:
-    """Shipped validation rows that also offer `get_product`; each reference trajectory ends by looking its
-    answer up with it."""
+    """Shipped validation rows that need only searches, offering this module's `get_product` instead of the app's;
+    each reference trajectory ends by looking its answer up with it."""
     rows = []
-    for row in read_jsonl(DATA_DIR / "valid_tool.jsonl", limit):
+    for row in read_jsonl(DATA_DIR / "valid_tool.jsonl"):
+        if len(rows) == limit:
+            break
+        if any(call["name"] == "get_product" for call in row["metadata"]["reference_calls"]):
+            continue  # already three calls: a fourth would cost reward
         row = copy.deepcopy(row)
-        row["tools"].append(GET_PRODUCT)
+        row["tools"] = [t for t in row["tools"] if t["function"]["name"] != "get_product"] + [GET_PRODUCT]
         row["metadata"]["reference_calls"].append({"name": "get_product",
                                                    "arguments": {"sku": row["reference_answer"]}})
         rows.append(row)

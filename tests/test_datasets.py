@@ -1,8 +1,8 @@
 """The shipped datasets: right by construction, reproducible, stratified, and free of train/valid leaks.
 
-The oracle test re-derives every answer here, independently of rftkit/oracle.py: through the tool's own
-`run_search` (argument parsing, filter values, the catalog's SQL) and, for filter-only requests, by brute
-force over the catalog in plain Python.
+The oracle test re-derives every answer here, independently of rftkit/oracle.py: through the tools' own code
+(`run_search`: argument parsing, filter values, the catalog's SQL; `get_product` for a shortlist's details) and,
+for filter-only requests, by brute force over the catalog in plain Python.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from catalog_tools.search import WARMTH_LEVELS, Catalog, Product
-from catalog_tools.tools import run_search, tool_definition
+from catalog_tools.tools import GET_PRODUCT, TOOLS, ToolContext, run_search, tool_definitions
 from rftkit import DATA_DIR
 from rftkit.__main__ import main
 from rftkit.datasets import SEED_REQUEST, DatasetError, build_rows, write_datasets
@@ -26,7 +26,9 @@ FILES = {"train": DATA_DIR / "train_tool.jsonl", "valid": DATA_DIR / "valid_tool
 ROWS = {split: [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
         for split, path in FILES.items()}
 ALL_ROWS = [(split, row) for split, rows in ROWS.items() for row in rows]
-TASK_TYPES = {"name_lookup", "price_extreme", "best_rated", "attribute_filter", "comparison", "multi_step"}
+TASK_TYPES = {"name_lookup", "price_extreme", "best_rated", "attribute_filter", "comparison", "multi_step",
+              "variant_check", "spec_check"}
+DETAIL_TYPES = {"variant_check", "spec_check"}  # a search, then get_product for each of its first two results
 SORT_KEY = {"price_asc": ("price", min), "price_desc": ("price", max), "rating_desc": ("rating", max)}
 PICK_KEY = {"lowest_price": ("price", min), "highest_price": ("price", max), "highest_rating": ("rating", max)}
 
@@ -60,6 +62,8 @@ def _answer(oracle: dict[str, Any], catalog: Catalog) -> str:
         winners = [p for p in products if p[key] == best(q[key] for q in products)]
         assert len({p["sku"] for p in products}) == len(products) and len(winners) == 1
         return winners[0]["sku"]
+    if oracle["kind"] == "details":
+        return _details_answer(oracle, catalog)
     assert oracle["kind"] == "chain"
     anchor = _unique(oracle["anchor"], catalog)
     then = oracle["then"]["filters"]
@@ -70,6 +74,37 @@ def _answer(oracle: dict[str, Any], catalog: Catalog) -> str:
         if rule != "anchor.category":
             assert (name, then[name]) == rules[rule]
     return _unique(oracle["then"], catalog)["sku"]
+
+
+def _get_product(sku: str, catalog: Catalog) -> dict[str, Any]:
+    tool = TOOLS.get(GET_PRODUCT)
+    assert tool is not None
+    output, ok = tool.invoke({"sku": sku}, ToolContext(catalog, 1_000_000))
+    assert ok, output
+    return json.loads(output)
+
+
+def _details_answer(oracle: dict[str, Any], catalog: Catalog) -> str:
+    """The one of the search's first two results that get_product shows meeting the request."""
+    items, total = _tool_search(oracle["search"], catalog)
+    key = SORT_KEY[oracle["search"]["sort"]][0]
+    assert oracle["take"] == 2 and total >= 3 and items[1][key] != items[2][key], oracle
+    details = [_get_product(item["sku"], catalog) for item in items[:2]]
+    if "require" in oracle:
+        need = oracle["require"]
+        chosen = [d for d in details if all((
+            need.get("in_stock") in (None, d["in_stock"]),
+            "color" not in need or need["color"] in d["colors"],
+            "size" not in need or need["size"] in d["sizes"],
+            need.get("waterproof") in (None, d["specs"].get("waterproof")),
+        ))]
+    else:
+        spec, best = oracle["pick"]["spec"], oracle["pick"]["best"]
+        values = [WARMTH_LEVELS.index(d["specs"][spec]) if spec == "warmth" else d["specs"][spec] for d in details]
+        value = (max if best == "max" else min)(values)
+        chosen = [d for d, v in zip(details, values, strict=True) if v == value]
+    assert len(chosen) == 1, oracle
+    return chosen[0]["sku"]
 
 
 def _brute_force(filters: dict[str, Any], sort: str, catalog: Catalog) -> list[Product]:
@@ -125,6 +160,48 @@ def test_filter_only_oracles_agree_with_brute_force(catalog: Catalog):
     assert checked > 200
 
 
+def test_shortlists_agree_with_brute_force(catalog: Catalog):
+    """A details request's two products, and its answer, from the catalog's plain data (no SQL, no tool)."""
+    checked = 0
+    for _, row in ALL_ROWS:
+        oracle = row["metadata"]["oracle"]
+        if oracle["kind"] != "details":
+            continue
+        found = _brute_force(oracle["search"]["filters"], oracle["search"]["sort"], catalog)
+        key = SORT_KEY[oracle["search"]["sort"]][0]
+        assert len(found) >= 3 and getattr(found[1], key) != getattr(found[2], key), row["id"]
+        if "require" in oracle:
+            need = oracle["require"]
+            chosen = [p for p in found[:2] if all((
+                need.get("in_stock") in (None, p.in_stock),
+                "color" not in need or need["color"] in p.attributes.get("colors", []),
+                "size" not in need or need["size"] in p.attributes.get("sizes", []),
+                need.get("waterproof") in (None, p.attributes.get("waterproof"))))]
+        else:
+            spec = oracle["pick"]["spec"]
+            value = {p.sku: WARMTH_LEVELS.index(p.attributes[spec]) if spec == "warmth" else p.attributes[spec]
+                     for p in found[:2]}
+            best = (max if oracle["pick"]["best"] == "max" else min)(value.values())
+            chosen = [p for p in found[:2] if value[p.sku] == best]
+        assert [p.sku for p in chosen] == [row["reference_answer"]], row["id"]
+        calls = row["metadata"]["reference_calls"]
+        assert [c["name"] for c in calls] == ["search_catalog", "get_product", "get_product"], row["id"]
+        assert {c["arguments"]["sku"] for c in calls[1:]} == {p.sku for p in found[:2]}, row["id"]  # ties: any order
+        checked += 1
+    assert checked == sum(row["metadata"]["task_type"] in DETAIL_TYPES for _, row in ALL_ROWS) > 100
+
+
+@pytest.mark.parametrize("split", sorted(FILES))
+def test_each_file_uses_both_tools(split: str):
+    """At least 15 % of each file needs get_product after search_catalog; its answer is the first or the second
+    result alike (answering the search's first result must not pay)."""
+    rows = [r for r in ROWS[split] if any(c["name"] == "get_product" for c in r["metadata"]["reference_calls"])]
+    assert len(rows) >= 0.15 * len(ROWS[split])
+    assert {r["metadata"]["task_type"] for r in rows} == DETAIL_TYPES
+    first = sum(r["metadata"]["reference_calls"][1]["arguments"]["sku"] == r["reference_answer"] for r in rows)
+    assert 0.3 <= first / len(rows) <= 0.7
+
+
 def test_name_lookups_name_the_product(catalog: Catalog):
     for _, row in ALL_ROWS:
         meta = row["metadata"]
@@ -145,10 +222,11 @@ def test_requests_state_their_constraints():
     """The wording carries every filter of the oracle: a budget, a colour, a size, stock, warmth."""
     for _, row in ALL_ROWS:
         oracle, text = row["metadata"]["oracle"], row["messages"][-1]["content"].lower()
-        spec = oracle.get("then") if oracle["kind"] == "chain" else oracle if oracle["kind"] == "search" else None
+        spec = {"chain": oracle.get("then"), "search": oracle, "details": oracle.get("search")}.get(oracle["kind"])
         if spec is None:
             continue
-        for name, value in spec["filters"].items():
+        # A details request also says what the shortlist is checked for (only what get_product answers).
+        for name, value in [*spec["filters"].items(), *oracle.get("require", {}).items()]:
             if name in ("min_price", "max_price") and name not in oracle.get("derived", {}):
                 assert f"${value:g}" in text, (row["id"], name)
             elif name == "min_rating" and name not in oracle.get("derived", {}):
@@ -163,14 +241,15 @@ def test_requests_state_their_constraints():
                 assert {"medium": "medium", "warm": "warm", "extra_warm": "extra-warm"}[value] in text, row["id"]
 
 
-def test_every_row_carries_the_apps_tool_schema_and_policy():
-    tools = [tool_definition()]
+def test_every_row_carries_the_apps_tool_schemas_and_policy():
+    tools = tool_definitions()
+    assert [t["function"]["name"] for t in tools] == ["search_catalog", "get_product"]
     for _, row in ALL_ROWS:
         assert list(row) == ["messages", "tools", "reference_answer", "id", "metadata"]
         assert row["tools"] == tools
         developer, user = row["messages"]
         assert developer["role"] == "developer" and user["role"] == "user"
-        assert "search_catalog" in developer["content"] and "only" in developer["content"]
+        assert all(name in developer["content"] for name in ("search_catalog", "get_product", "only"))
         assert set(row["metadata"]) >= {"task_type", "difficulty", "oracle"}
 
 
@@ -252,6 +331,26 @@ def test_oracle_refuses_ties_and_several_matches():
     by_rating = {**compare, "pick": "highest_rating",
                  "lookups": [search_spec("Alpha Parka"), search_spec("Charlie Parka")]}
     assert resolve(by_rating, catalog)["sku"] == "JKT-A"
+
+
+def test_details_oracle_refuses_a_tied_shortlist_and_several_or_no_matches():
+    def jacket(sku: str, price: float, colors: list[str], warmth: str = "warm") -> Product:
+        return Product(sku=sku, name=f"Parka {sku}", category="jackets", price=price, rating=4.0, in_stock=True,
+                       attributes={"warmth": warmth, "colors": colors, "sizes": ["M"]})
+
+    catalog = Catalog([jacket("JKT-A", 100.0, ["red"]), jacket("JKT-B", 110.0, ["navy", "red"], "extra_warm"),
+                       jacket("JKT-C", 120.0, ["navy"]), jacket("JKT-D", 120.0, ["navy"])])
+    cheapest_two = {"kind": "details", "search": search_spec("", "price_asc", category="jackets"), "take": 2}
+    assert resolve({**cheapest_two, "require": {"color": "navy"}}, catalog)["sku"] == "JKT-B"
+    assert resolve({**cheapest_two, "pick": {"spec": "warmth", "best": "max"}}, catalog)["sku"] == "JKT-B"
+    with pytest.raises(AmbiguousOracle, match="2 of the shortlist"):
+        resolve({**cheapest_two, "require": {"color": "red"}}, catalog)
+    with pytest.raises(AmbiguousOracle, match="0 of the shortlist"):
+        resolve({**cheapest_two, "require": {"size": "XL"}}, catalog)
+    with pytest.raises(AmbiguousOracle, match="tie on price at the end of the shortlist"):
+        resolve({**cheapest_two, "take": 3, "require": {"color": "red"}}, catalog)
+    with pytest.raises(AmbiguousOracle, match="tie on capacity_l|has no capacity_l"):
+        resolve({**cheapest_two, "pick": {"spec": "capacity_l", "best": "max"}}, catalog)
 
 
 def test_generator_fails_loudly_when_the_catalog_cannot_supply_the_rows():

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from rftkit import DATA_DIR
 from rftkit.servers import BackgroundServer
 from rftkit.standin.app import create_standin_app
 from tests.standin_support import FAST, Recorder
@@ -47,6 +48,10 @@ def posts(recorder: Recorder, path: str) -> int:
     return sum(1 for method, p, _ in recorder.headers if method == "POST" and p == path)
 
 
+def _rows(name: str) -> int:
+    return len((DATA_DIR / name).read_text(encoding="utf-8").splitlines())
+
+
 def test_without_submit_the_preflight_runs_the_plan_shows_and_nothing_is_sent(fake_azure, tmp_path):
     recorder = fake_azure[0]
     before = len(recorder.headers)
@@ -59,8 +64,9 @@ def test_without_submit_the_preflight_runs_the_plan_shows_and_nothing_is_sent(fa
     out = proc.stdout
     assert "AZURE: submitting creates 2 REAL fine-tuning jobs" in out
     for fact in ("model              gpt-5-2025-08-07", "model              o4-mini-2025-04-16",
-                 "train_tool.jsonl: 306 rows", "valid_tool.jsonl: 68 rows", "grader             multi",
-                 "grader             endpoint", f"{fake_azure[2]}/tool/search_catalog", "max_episode_steps  10",
+                 f"train_tool.jsonl: {_rows('train_tool.jsonl')} rows", "grader             multi",
+                 f"valid_tool.jsonl: {_rows('valid_tool.jsonl')} rows", "grader             endpoint",
+                 f"{fake_azure[2]}/tool/search_catalog", f"{fake_azure[2]}/tool/get_product", "max_episode_steps  10",
                  "n_epochs=auto", "HOUR OF TRAINING", "$5,000"):
         assert fact in out, fact
     assert "Nothing was submitted" in out and "python -m rftkit demo --submit" in out

@@ -123,7 +123,7 @@ def test_the_same_seed_draws_the_same_arguments():
 def test_validate_checks_reference_calls_against_the_rows_tools(tmp_path):
     rows = read_jsonl(DATA_DIR / "valid_tool.jsonl")[:12]
     assert all(reference_call_problems(r) == [] for r in rows)
-    rows[0]["metadata"]["reference_calls"] = [{"name": "get_product", "arguments": {"sku": "X"}}]
+    rows[0]["metadata"]["reference_calls"] = [{"name": "lookup_order", "arguments": {"order": "X"}}]
     rows[1]["metadata"]["reference_calls"] = [{"name": "search_catalog", "arguments": {"top_k": 50}}]
     rows[2]["metadata"]["reference_calls"] = [{"name": "search_catalog", "arguments": "{not json"}]
     rows[3]["metadata"]["reference_calls"] = []
@@ -132,7 +132,7 @@ def test_validate_checks_reference_calls_against_the_rows_tools(tmp_path):
     report = validate_files([path])
     found = {i.line: i.message for i in report.errors if i.code == "reference-calls"}
     assert set(found) == {1, 2, 3, 4}, report.render()
-    assert "calls 'get_product', which is not in the row's tools (search_catalog)" in found[1]
+    assert "calls 'lookup_order', which is not in the row's tools (get_product, search_catalog)" in found[1]
     assert "'query' is a required property" in found[2]  # the first problem jsonschema ranks best
     assert "is a string but not JSON" in found[3]
     assert "must be a non-empty list" in found[4]

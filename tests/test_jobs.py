@@ -10,7 +10,8 @@ import warnings
 
 import pytest
 
-from rftkit import REPO_ROOT
+from catalog_tools.tools import TOOLS
+from rftkit import DATA_DIR, REPO_ROOT
 from rftkit.jobs import (
     DEFAULT_HYPERPARAMETERS,
     JobSpecError,
@@ -90,6 +91,24 @@ def test_job_b_matches_the_contract_field_by_field():
                               "headers": {"X-Functions-Key": "secret"}}]
     assert body["max_episode_steps"] == 10
     assert body["hyperparameters"] == CONTRACT_HYPERPARAMETERS
+
+
+@pytest.mark.parametrize("build", [job_a_spec, job_b_spec])
+def test_jobs_on_the_shipped_data_list_every_tool_the_app_serves(build):
+    """The shipped rows declare every registered tool: one entry each at <base>/tool/<name>, the key on each; rows
+    declaring only some of them get only those (a job tool the rows lack is refused)."""
+    shipped = [DATA_DIR / "train_tool.jsonl", DATA_DIR / "valid_tool.jsonl"]
+    body = build(**FILES, rows=shipped, tool_base_url=APP, func_key="k")["method"]["reinforcement"]
+    assert [t["name"] for t in body["tools"]] == TOOLS.names == ["search_catalog", "get_product"]
+    assert body["tools"] == [{"name": n, "server_url": f"{APP}/tool/{n}", "headers": {"X-Functions-Key": "k"}}
+                             for n in TOOLS.names]
+    rows = iter(ROWS)  # read once, still checked
+    assert [t["name"] for t in build(**FILES, rows=rows, tool_base_url=APP)["method"]["reinforcement"]["tools"]] == [
+        "search_catalog"]
+    problems = problems_of(lambda **o: build(**FILES, rows=ROWS, tool_base_url=APP, **o),
+                           tool_names=TOOLS.names)
+    assert problems == ["method.reinforcement.tools[1].name: 'get_product' is not a function in the dataset rows' "
+                        "tools (search_catalog)"]
 
 
 def test_overrides_are_merged_and_specs_are_independent_copies():

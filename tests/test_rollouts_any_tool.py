@@ -12,6 +12,7 @@ import pytest
 from rftkit import DATA_DIR
 from rftkit.__main__ import main
 from rftkit.graders.presets import job_a_grader
+from rftkit.jobs import tool_entries
 from rftkit.jsonl import read_jsonl
 from rftkit.rollouts import run_rollouts
 from rftkit.rollouts.policies import ReplayPolicy, SchemaPolicy, replay_findings, schema_findings
@@ -52,7 +53,7 @@ def replay(rows, tools, grader, **options):
 @pytest.mark.parametrize("grader", ["endpoint", "job_a"])
 def test_every_shipped_validation_row_earns_the_top_reward_by_replaying_its_reference(app_url, grader):
     chosen = endpoint_grader(app_url) if grader == "endpoint" else job_a_grader()
-    report = replay(VALID_ROWS, [tool_entry(app_url)], chosen)
+    report = replay(VALID_ROWS, tool_entries(app_url), chosen)  # one entry per tool the app serves
 
     assert report.status_counts()["graded"] == len(VALID_ROWS) and not report.errored
     assert [e.reward for e in report.episodes] == [1.0] * len(VALID_ROWS)
@@ -63,6 +64,11 @@ def test_every_shipped_validation_row_earns_the_top_reward_by_replaying_its_refe
         sent = [(c.name, json.loads(c.arguments)) for c in episode.tool_calls]
         assert sent == [(c["name"], c["arguments"]) for c in row["metadata"]["reference_calls"]]
         assert episode.final_answer == row["reference_answer"]
+    # The rows that need both tools: a search, then get_product for each of its first two results, all free of
+    # the grader's extra-call penalty (three calls).
+    both = [e for e in report.episodes if any(c.name == "get_product" for c in e.tool_calls)]
+    assert len(both) >= 0.15 * len(VALID_ROWS)
+    assert all([c.name for c in e.tool_calls] == ["search_catalog", "get_product", "get_product"] for e in both)
 
 
 def test_replay_names_the_rows_that_miss_the_top_reward_and_those_without_a_reference(app_url):
@@ -72,7 +78,7 @@ def test_replay_names_the_rows_that_miss_the_top_reward_and_those_without_a_refe
     bad_call["metadata"]["reference_calls"] = [{"name": "search_catalog",
                                                 "arguments": {"query": "x", "category": "no_such_category"}}]
     del missing["metadata"]["reference_calls"]
-    report = replay([good, costly, bad_call, missing], [tool_entry(app_url)], endpoint_grader(app_url))
+    report = replay([good, costly, bad_call, missing], tool_entries(app_url), endpoint_grader(app_url))
 
     findings = replay_findings(report.episodes)
     assert not findings["ok"] and findings["top_reward_rows"] == 1
@@ -172,7 +178,7 @@ def test_the_schema_policy_finds_no_5xx_and_times_every_tool(app_url, products):
 
 def test_the_schema_policy_counts_5xx_per_tool_and_the_calls_retries_got_past():
     rows = VALID_ROWS[:3]
-    policy = SchemaPolicy(seed=1, calls_per_rollout=2)
+    policy = SchemaPolicy(seed=1, calls_per_rollout=2, tool_names=["search_catalog"])  # the one tool routed here
 
     def findings(app, **options):
         with serve(app) as url:

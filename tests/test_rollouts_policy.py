@@ -8,6 +8,9 @@ from collections import Counter
 
 import pytest
 
+from catalog_tools.tools import tool_definitions
+from rftkit import DATA_DIR
+from rftkit.jsonl import read_jsonl
 from rftkit.rollouts import ScriptedPolicy, ToolResult, Vocabulary, normalize_item, parse_request
 from rftkit.rollouts.request_parser import follow_up_search
 from rftkit.rollouts.scripted import MISTAKES, NOT_FOUND
@@ -190,3 +193,88 @@ def test_mistakes_are_seeded_per_row_and_sample_and_follow_the_error_rate(catalo
 def test_the_error_rate_is_checked(catalog):
     with pytest.raises(ValueError, match="error_rate"):
         ScriptedPolicy(catalog=catalog, error_rate=1.5)
+
+
+# --- requests about a shortlist: a search, then get_product for each of its first two results ---------------------
+
+@pytest.mark.parametrize(("request_text", "search", "require", "pick"), [
+    ("Look at the two lowest-priced options for a brown tent priced over $400. Which one is lighter?",
+     {"query": "", "category": "tents", "min_price": 400, "color": "brown", "sort": "price_asc"}, {},
+     ("weight_kg", "min")),
+    ("Between the two best-rated picks for a fleece for $130 or less, which one is currently in stock and is "
+     "offered in size S?", {"query": "", "category": "fleece", "max_price": 130, "sort": "rating_desc"},
+     {"in_stock": True, "size": "S"}, None),
+    ("i'm choosing between the two cheapest matches for a pair of gloves for $30 or less. which of them comes in "
+     "grey and in size s? sku only", {"query": "", "category": "gloves", "max_price": 30, "sort": "price_asc"},
+     {"color": "grey", "size": "S"}, None),
+    ("Search for a purple backpack and take the two most affordable results: which one has the larger capacity?",
+     {"query": "", "category": "backpacks", "color": "purple", "sort": "price_asc"}, {}, ("capacity_l", "max")),
+    ("Of the two priciest choices for a pair of pants below $140, which is the waterproof one? Give me its SKU.",
+     {"query": "", "category": "pants", "max_price": 140, "sort": "price_desc"}, {"waterproof": True}, None),
+])
+def test_shortlist_requests_become_a_search_and_a_detail_check(vocab, request_text, search, require, pick):
+    plan = parse_request(request_text, vocab)
+    assert plan.searches == (search,) and plan.check is not None
+    assert (plan.check.require, plan.check.pick, plan.check.take) == (require, pick, 2)
+
+
+TENTS = [{"sku": "TNT-A", "name": "Alpha Tent", "price": 410.0, "rating": 4.0, "in_stock": True,
+          "attributes": {"colors": ["brown"], "weight_kg": 2.4}},
+         {"sku": "TNT-B", "name": "Bravo Tent", "price": 420.0, "rating": 4.1, "in_stock": False,
+          "attributes": {"colors": ["brown", "red"], "weight_kg": 1.9}},
+         {"sku": "TNT-C", "name": "Charlie Tent", "price": 430.0, "rating": 4.2, "in_stock": True,
+          "attributes": {"colors": ["brown"], "weight_kg": 1.2}}]
+
+
+def _details(item):
+    attributes = item["attributes"]
+    return {"sku": item["sku"], "in_stock": item["in_stock"], "colors": attributes["colors"], "sizes": [],
+            "specs": {k: v for k, v in attributes.items() if k != "colors"}}
+
+
+@pytest.mark.parametrize(("question", "answer", "other"), [
+    ("which one is lighter?", "TNT-B", "TNT-A"),
+    ("which one is in stock and comes in brown?", "TNT-A", "TNT-B"),
+    ("which one comes in red?", "TNT-B", "TNT-A"),
+])
+def test_a_shortlist_session_reads_both_products_with_get_product_then_answers(policy, question, answer, other):
+    request = f"Look at the two cheapest options for a tent priced over $400. {question.capitalize()}"
+    session = _start(policy, request, tools=tool_definitions())
+    first = asyncio.run(session.next_turn([]))
+    assert [c.name for c in first.tool_calls] == ["search_catalog"]
+    second = asyncio.run(session.next_turn(_result(first, TENTS)))  # the third result is not read
+    assert [(c.name, json.loads(c.arguments)) for c in second.tool_calls] == [
+        ("get_product", {"sku": "TNT-A"}), ("get_product", {"sku": "TNT-B"})]
+    outputs = [ToolResult(call, json.dumps(_details(item))) for call, item in zip(second.tool_calls, TENTS,
+                                                                                    strict=False)]
+    assert asyncio.run(session.next_turn(outputs)).text == answer
+    wrong = _start(policy, request, tools=tool_definitions())
+    wrong.mistake = "wrong_pick"
+    asyncio.run(wrong.next_turn([]))
+    asyncio.run(wrong.next_turn(_result(first, TENTS)))
+    assert asyncio.run(wrong.next_turn(outputs)).text == other  # the other one of the two
+
+
+def test_a_shortlist_without_get_product_is_checked_on_the_search_results(policy):
+    request = "Look at the two cheapest options for a tent priced over $400. Which one is lighter?"
+    session = _start(policy, request)  # the row offers search_catalog only
+    first = asyncio.run(session.next_turn([]))
+    assert asyncio.run(session.next_turn(_result(first, TENTS))).text == "TNT-B"
+    # With get_product offered but failing (e.g. not routed), the search item stands in for its details.
+    session = _start(policy, request, tools=tool_definitions())
+    second = asyncio.run(session.next_turn(_result(asyncio.run(session.next_turn([])), TENTS)))
+    errors = [ToolResult(call, json.dumps({"error": "unknown_tool"})) for call in second.tool_calls]
+    assert asyncio.run(session.next_turn(errors)).text == "TNT-B"
+    # No product meets the check: the policy says so rather than guess.
+    session = _start(policy, request.replace("is lighter", "comes in green"), tools=tool_definitions())
+    second = asyncio.run(session.next_turn(_result(asyncio.run(session.next_turn([])), TENTS)))
+    details = [ToolResult(call, json.dumps(_details(i))) for call, i in zip(second.tool_calls, TENTS, strict=False)]
+    assert asyncio.run(session.next_turn(details)).text == NOT_FOUND
+
+
+def test_shortlist_rows_answered_from_memory_are_right(policy):
+    rows = [r for r in read_jsonl(DATA_DIR / "valid_tool.jsonl") if r["metadata"]["oracle"]["kind"] == "details"]
+    for row in rows:
+        session = policy.start(normalize_item(row), row_id=row["id"], sample_index=0)
+        session.mistake = "skip_tool"
+        assert asyncio.run(session.next_turn([])).text == row["reference_answer"], row["id"]

@@ -58,7 +58,7 @@ def built(app_url, tmp_path_factory):
 def test_labels_record_their_source_and_a_person_wins(built):
     episodes, _, _, first = built
     lines = [json.loads(line) for line in episodes.read_text().splitlines()]
-    assert len(lines) == 2 * 68
+    assert len(lines) == 2 * len(VALID.read_text(encoding="utf-8").splitlines())
     assert lines[0]["label"]["source"] == "human" and lines[0]["label"]["reward"] == 0.0
     assert lines[0]["trace_id"] == first["trace_id"]
     assert {line["label"]["source"] for line in lines[1:]} == {"grader:job_a_exact_and_fuzzy"}

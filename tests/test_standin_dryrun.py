@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
+from rftkit import DATA_DIR
 from rftkit.jobs import job_a_spec, job_b_spec
 from tests import standin_support
 from tests.rft_rows import ROWS
-from tests.standin_support import Recorder, events, metrics, wait_job
+from tests.standin_support import Recorder, events, metrics, upload, wait_job
 from tests.support import free_port, make_app, serve
 
 # The module-scoped fixtures shared by the stand-in test files (pytest finds them by name here).
@@ -105,3 +107,25 @@ def test_an_endpoint_grader_on_its_own_scale_is_accepted(client, files):
         job = run_job(client, files, job_b_spec, base_url, grader_base_url=grader_base_url)
     assert job.status == "succeeded", job.error
     assert [m["train_mean_reward"] for m in metrics(client, job.id)] == [4.0, 4.0, 4.0]
+
+
+def test_a_job_b_on_the_shipped_data_plays_both_tools(client):
+    """Job B as `job_b_spec` builds it for the shipped files: every rollout of a row that needs details calls
+    get_product after search_catalog, as the app's side records it (its request log and its trace store)."""
+    shipped = [DATA_DIR / "train_tool.jsonl", DATA_DIR / "valid_tool.jsonl"]
+    train, valid = (upload(client, path) for path in shipped)
+    app = make_app()
+    recorder = Recorder(app)
+    with serve(recorder) as base_url:
+        spec = job_b_spec(training_file=train.id, validation_file=valid.id, tool_base_url=base_url, rows=shipped)
+        assert [t["name"] for t in spec["method"]["reinforcement"]["tools"]] == ["search_catalog", "get_product"]
+        job = wait_job(client, client.fine_tuning.jobs.create(**spec).id, timeout=120)
+    assert job.status == "succeeded", job.error
+    traces = set(trace_ids(client, job.id))
+    searches = recorder.bodies("/tool/search_catalog")
+    needs_details = {b["trace_id"] for b in searches if b["item"]["metadata"]["oracle"]["kind"] == "details"}
+    assert len(needs_details) >= 0.15 * len({b["trace_id"] for b in searches})
+    reads = recorder.bodies("/tool/get_product")
+    assert all(b["name"] == "get_product" and json.loads(b["arguments"])["sku"] for b in reads)
+    assert {b["trace_id"] for b in reads} == needs_details and needs_details <= traces
+    assert all(tool_calls(app, t) >= 3 for t in needs_details)  # the trace store: one search + two reads

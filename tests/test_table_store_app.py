@@ -206,6 +206,7 @@ def test_scale_out_two_processes_share_one_table(azurite):
 @pytest.mark.integration
 def test_dry_run_at_concurrency_256_loses_no_calls_in_the_table_store(azurite):
     from rftkit import DATA_DIR
+    from rftkit.jobs import tool_entries
     from rftkit.rollouts import ScriptedPolicy, run_rollouts
 
     table = "t" + uuid.uuid4().hex[:16]
@@ -215,12 +216,13 @@ def test_dry_run_at_concurrency_256_loses_no_calls_in_the_table_store(azurite):
     try:
         rows = [json.loads(line) for line in (DATA_DIR / "valid_tool.jsonl").read_text().splitlines()]
         report = asyncio.run(run_rollouts(
-            rows, tools=[{"name": "search_catalog", "server_url": f"{url}/tool/search_catalog"}],
+            rows, tools=tool_entries(url),  # both tools: the shortlist rows read products with get_product
             grader={"type": "endpoint", "name": "catalog_grader", "url": f"{url}/score"},
             policy=ScriptedPolicy(error_rate=0.3, seed=7), samples_per_row=4, concurrency=256, time_limit=240))
         assert report.exit_code == 0, report.render()
         made = {e.trace_id: sum(1 for c in e.tool_calls if c.status_code == 200) for e in report.episodes}
-        assert len(made) == 272 and sum(made.values()) > 272 * 0.6
+        rollouts = 4 * len(rows)
+        assert len(made) == rollouts and sum(made.values()) > rollouts * 0.6
 
         async def recorded():
             store = TableTraceStore(azurite.connection_string, table_name=table)

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 
 from catalog_tools.config import SHIPPED_CATALOG
-from catalog_tools.tools import tool_definition
+from catalog_tools.tools import tool_definition, tool_definitions
 from rftkit import DATA_DIR, REPO_ROOT
 from rftkit.__main__ import main
+from rftkit.task_types import TASKS
 from rftkit.validate import MAX_ROWS, SHOWN_PER_CODE, ValidationReport, role_for, validate_files
 
 MISSING = object()
@@ -225,6 +226,24 @@ def test_tool_schema_that_differs_from_the_apps(files: tuple[Path, Path]):
     assert "description" in report.warnings[0].message
 
 
+def test_rows_with_every_app_tool_are_served_by_default(files: tuple[Path, Path]):
+    """Both registered tools are served unless the job config says otherwise; each is compared with its own
+    registered definition."""
+    both = tool_definitions()
+    train = with_line(files[0], 2, row(2, tools=both))
+    assert validate_files([train, files[1]], strict=True).issues == []
+    only_search = validate_files([train, files[1]], tool_names=["search_catalog"])
+    assert codes_at(only_search, "error") == [("unknown-tool", f"{train}:2")]
+    assert "'get_product' is not served" in only_search.errors[0].message
+    changed = copy.deepcopy(both)
+    changed[1]["function"]["parameters"]["properties"]["sku"]["maxLength"] = 10
+    train = with_line(train, 5, row(5, tools=changed))
+    report = validate_files([train, files[1]])
+    assert codes_at(report, "warning") == [("tools-differ", f"{train}:5")] and report.ok
+    assert "tools[2] (get_product)" in report.warnings[0].message and "parameters" in report.warnings[0].message
+    assert "tool_definition('get_product')" in report.warnings[0].message
+
+
 def test_request_that_never_mentions_the_tool(files: tuple[Path, Path]):
     silent = [{"role": "developer", "content": "Answer with the SKU."}, {"role": "user", "content": "cheap jacket?"}]
     train = with_line(files[0], 8, row(8, messages=silent))
@@ -257,7 +276,7 @@ def test_shipped_datasets_validate_clean():
     report = validate_files([DATA_DIR / "train_tool.jsonl", DATA_DIR / "valid_tool.jsonl"], strict=True)
     assert report.issues == [] and report.ok
     assert [f.role for f in report.files] == ["train", "valid"]
-    assert all(f.rows >= 50 and len(f.classes["task_type"]) == 6 for f in report.files)
+    assert all(f.rows >= 50 and len(f.classes["task_type"]) == len(TASKS) for f in report.files)
 
 
 @pytest.mark.parametrize(("name", "role"), [("valid_tool.jsonl", "valid"), ("research_val.jsonl", "valid"),

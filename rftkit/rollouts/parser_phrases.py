@@ -65,3 +65,12 @@ WARMTH = (
 )
 SIZE = re.compile(r"\bsize\s+([a-z0-9/]+)\b")
 WORD = re.compile(r"[a-z0-9]+")
+# "Of the two cheapest ..., which one ...": a shortlist from one search, each product then checked in detail.
+SHORTLIST = re.compile(r"\b(?:two|2)\b")
+WHICH = re.compile(r"\bwhich\b")
+# Spec comparisons within a shortlist: (spec, best, pattern).
+SPEC_PICKS = (
+    ("capacity_l", "max", re.compile(r"\b(?:larger|bigger|more) capacity\b|\bholds more\b")),
+    ("weight_kg", "min", re.compile(r"\blighter\b|\bweighs less\b")),
+    ("warmth", "max", re.compile(r"\bwarmer\b")),
+)

@@ -4,6 +4,8 @@ Deterministic and rule-based (phrases in `parser_phrases.py`):
 - two or more product names the catalog knows: a comparison, one name search each, run in parallel;
 - one name plus "cheaper / pricier / better rated than": look the product up, then search relative to it;
 - one name alone: a name search;
+- "of the two cheapest X, which one is in stock / comes in red / is lighter": a search, then each of its first two
+  results checked in detail (`DetailCheck`: the policy reads them with get_product);
 - otherwise prices ("under $200"), sort words ("cheapest", "best rated"), stock, waterproof, warmth, colour, size
   and rating become filters and the category comes from the catalog's categories. With filters the query keeps
   only product-type words ("beanie"); without, the words left over are the query (partial or misspelled names).
@@ -68,13 +70,25 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
+class DetailCheck:
+    """What the first `take` results of the search are checked for, in each product's details: every requirement
+    (`in_stock`, `color`, `size`, `waterproof`) met, or the best value of one spec (`pick`: (spec, "max" | "min"))."""
+
+    require: dict[str, Any] = field(default_factory=dict)
+    pick: tuple[str, str] | None = None
+    take: int = 2
+
+
+@dataclass(frozen=True)
 class SearchPlan:
-    """The first searches to run (more than one = parallel calls), how to pick the answer, and any follow-up."""
+    """The first searches to run (more than one = parallel calls), how to pick the answer, and any follow-up or
+    detail check."""
 
     searches: tuple[dict[str, Any], ...]
     pick: Pick = "first"
     named: tuple[str, ...] = field(default=())  # product names found in the request
     follow_up: FollowUp | None = None
+    check: DetailCheck | None = None
 
 
 def _number(text: str) -> float | int:
@@ -181,9 +195,29 @@ def _filtered_search(text: str, vocab: Vocabulary) -> tuple[dict[str, Any], Pick
     return search, pick
 
 
+def _shortlist_plan(text: str, vocab: Vocabulary) -> SearchPlan | None:
+    """"<the two cheapest X> ... which one <check>": the search before "which", the check after it."""
+    two, which = ph.SHORTLIST.search(text), ph.WHICH.search(text)
+    if two is None or which is None or which.start() < two.end():
+        return None
+    asked = text[which.end():]
+    pick = next(((spec, best) for spec, best, pattern in ph.SPEC_PICKS if pattern.search(asked)), None)
+    require, _ = _filters(asked, vocab)
+    require = {k: v for k, v in require.items() if k in ("in_stock", "color", "size", "waterproof")}
+    if pick is None and not require:
+        return None
+    search, order = _filtered_search(text[:which.start()], vocab)
+    if "sort" not in search:
+        return None
+    return SearchPlan((search,), order, check=DetailCheck(require, pick))
+
+
 def parse_request(request: str, vocab: Vocabulary) -> SearchPlan:
     """The searches a careful model would run for `request`."""
     text = request.lower().replace("\u2019", "'")
+    shortlist = _shortlist_plan(text, vocab)
+    if shortlist is not None:
+        return shortlist
     matches = _find_names(text, vocab)
     names = tuple(dict.fromkeys(m.group() for m in matches))
     if len(names) >= 2:  # a comparison: one search per product, in parallel
