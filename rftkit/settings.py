@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from dotenv import dotenv_values, find_dotenv
 
-from . import REPO_ROOT
+from . import DATA_DIR, FUNCTION_APP_DIR, REPO_ROOT
 from .jobs import JOB_A_MODEL, JOB_B_MODEL
 
 if TYPE_CHECKING:
@@ -29,6 +29,10 @@ _PLACEHOLDER = re.compile(r"<[^<>]*>")
 _API_PATH = "/openai/v1"
 STANDIN_API_KEY = "local-standin"  # the stand-in accepts any key; the SDK insists on one
 ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"  # the token audience of Azure OpenAI / Foundry
+# The app's own default (catalog_tools.config.SHIPPED_CATALOG) and the committed datasets made from it.
+SHIPPED_CATALOG = FUNCTION_APP_DIR / "data" / "products.jsonl"
+SHIPPED_TRAIN_FILE = DATA_DIR / "train_tool.jsonl"
+SHIPPED_VALID_FILE = DATA_DIR / "valid_tool.jsonl"
 
 
 class SettingsError(ValueError):
@@ -44,6 +48,15 @@ class Settings:
     job_a_model: str = JOB_A_MODEL
     job_b_model: str = JOB_B_MODEL
     standin_url: str | None = None  # a running stand-in (http://127.0.0.1:PORT), used without Azure settings
+    # CATALOG_PATH: the app's own setting (catalog_tools.config), which every toolkit command honours too.
+    catalog_path: Path = SHIPPED_CATALOG
+    train_file: Path = SHIPPED_TRAIN_FILE  # TRAIN_FILE
+    valid_file: Path = SHIPPED_VALID_FILE  # VALID_FILE
+
+    @property
+    def custom_catalog(self) -> bool:
+        """CATALOG_PATH names another catalog than the one the app ships."""
+        return self.catalog_path.resolve() != SHIPPED_CATALOG.resolve()
 
     @property
     def uses_azure(self) -> bool:
@@ -100,11 +113,26 @@ def _env_file(env_file: str | Path | None) -> Path | None:
     return default if default.is_file() else None
 
 
+def _path(values: Mapping[str, str | None], from_env_file: set[str], name: str, env_dir: Path | None,
+          default: Path) -> Path:
+    """A path setting, absolute: relative to the `.env` folder when it came from `.env`, else to the cwd."""
+    value = _value(values, name)
+    if value is None:
+        return default
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = (env_dir if name in from_env_file and env_dir else Path.cwd()) / path
+    return path.resolve()
+
+
 def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Read `.env` (found from the cwd upwards, else the repo's) under the environment, which wins."""
     path = _env_file(env_file)
     values: dict[str, str | None] = dict(dotenv_values(path)) if path and path.is_file() else {}
-    values.update(os.environ if environ is None else environ)
+    environ = os.environ if environ is None else environ
+    from_env_file = set(values) - set(environ)
+    values.update(environ)
+    env_dir = path.resolve().parent if path else None
     tool_base_url = _value(values, "TOOL_BASE_URL")
     app_name = _value(values, "FUNC_APP_NAME")
     if tool_base_url is None and app_name is not None:
@@ -117,7 +145,18 @@ def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str]
         job_a_model=_value(values, "JOB_A_MODEL") or JOB_A_MODEL,
         job_b_model=_value(values, "JOB_B_MODEL") or JOB_B_MODEL,
         standin_url=_endpoint(_value(values, "STANDIN_URL")),
+        catalog_path=_path(values, from_env_file, "CATALOG_PATH", env_dir, SHIPPED_CATALOG),
+        train_file=_path(values, from_env_file, "TRAIN_FILE", env_dir, SHIPPED_TRAIN_FILE),
+        valid_file=_path(values, from_env_file, "VALID_FILE", env_dir, SHIPPED_VALID_FILE),
     )
+
+
+def catalog_path(env_file: str | Path | None = None) -> Path:
+    """The one catalog setting: CATALOG_PATH from the environment, else from `.env`, else the shipped catalog.
+
+    The app reads the same variable (catalog_tools.config.Settings.catalog_path), so validate, the dry run,
+    reward-hacks, make-dataset, the notebook and the demo all use the catalog the app serves."""
+    return load_settings(env_file).catalog_path
 
 
 # `client.fine_tuning.alpha.graders` and `jobs.pause/resume` first appear in openai 1.78.0 (its CHANGELOG); a

@@ -14,7 +14,6 @@ import json
 import random
 from typing import Any
 
-from catalog_tools.config import SHIPPED_CATALOG
 from catalog_tools.search import Catalog, Filters
 
 from .policy import ToolResult, Turn
@@ -144,7 +143,11 @@ class ScriptedPolicy:
         self.error_rate = error_rate
         self.seed = seed
         self.tool_name = tool_name
-        self.catalog = catalog or Catalog.from_path(SHIPPED_CATALOG)
+        if catalog is None:  # the app's catalog setting, CATALOG_PATH (environment, then .env)
+            from ..settings import catalog_path
+
+            catalog = Catalog.from_path(catalog_path())
+        self.catalog = catalog
         self.vocabulary = Vocabulary.from_catalog(self.catalog)
         self.skus = tuple(p.sku for p in self.catalog.products)
 
