@@ -31,6 +31,7 @@ DEFAULT_SEED = 3
 TRAIN_PER_CELL = 18
 VALID_PER_CELL = 4
 MAX_ROWS_PER_SKU = 3  # spread the answers over the catalog
+SHIPPED_SIZE = 600  # products in the shipped catalog, for which the per-cell counts above are made
 MAX_DRAWS_PER_ROW = 400
 FILE_NAMES = {"train": "train_tool.jsonl", "valid": "valid_tool.jsonl"}
 
@@ -103,35 +104,50 @@ def _fill_cell(generate: Callable[[], Candidate | None], need: int, split: str, 
     return rows
 
 
+def _per_cell(catalog: Catalog) -> tuple[int, int]:
+    """Rows per (task type, difficulty) cell, train and validation: the shipped counts from 600 products up,
+    fewer for a smaller catalog (each SKU answers at most MAX_ROWS_PER_SKU rows)."""
+    scale = min(1.0, len(catalog) / SHIPPED_SIZE)
+    return max(1, round(TRAIN_PER_CELL * scale)), max(1, round(VALID_PER_CELL * scale))
+
+
 def build_rows(catalog: Catalog, seed: int = DEFAULT_SEED,
                show_progress: bool = False) -> dict[str, list[dict[str, Any]]]:
-    """Both splits' rows, in file order: {"train": [...], "valid": [...]}; a bar per cell with `show_progress`."""
+    """Both splits' rows, in file order: {"train": [...], "valid": [...]}; a bar per cell with `show_progress`.
+
+    Any catalog of the same format works: the public sample's request opens the training file when the catalog
+    has its product; a catalog smaller than the shipped one gets fewer rows per cell, and a cell its products
+    cannot fill (e.g. no sizes to ask about) is left short rather than failing."""
     rng = random.Random(seed)
     draw = Draw(catalog, rng)
-    if orc.resolve(SEED_CANDIDATE.oracle, catalog)["sku"] != SEED_ANSWER:
+    shipped_like = SEED_ANSWER in catalog.by_sku
+    if shipped_like and orc.resolve(SEED_CANDIDATE.oracle, catalog)["sku"] != SEED_ANSWER:
         raise DatasetError(f"the public sample's request no longer resolves to {SEED_ANSWER} in this catalog")
+    per_cell = dict(zip(("train", "valid"), _per_cell(catalog), strict=True))
     picker = _Picker()
-    picker.accept(SEED_CANDIDATE, "train")
+    if shipped_like:
+        picker.accept(SEED_CANDIDATE, "train")
     chosen: dict[str, list[Candidate]] = {"train": [], "valid": []}
     cells = 2 * sum(len(difficulties) for difficulties, _ in TASKS.values())
     # Validation first: its few rows per cell get first pick, training fills up around them.
     with progress(cells, "make-dataset", show_progress) as bar:
-        for split, per_cell in (("valid", VALID_PER_CELL), ("train", TRAIN_PER_CELL)):
+        for split in ("valid", "train"):
             for task_type, (difficulties, generate) in TASKS.items():
                 for difficulty in difficulties:
                     cell = (task_type, difficulty)
-                    seeded = split == "train" and cell == (SEED_CANDIDATE.task_type, SEED_CANDIDATE.difficulty)
-                    need = per_cell - seeded
+                    seeded = shipped_like and split == "train" and cell == (SEED_CANDIDATE.task_type,
+                                                                            SEED_CANDIDATE.difficulty)
+                    need = per_cell[split] - seeded
                     rows = _fill_cell(partial(generate, draw, difficulty), need, split, picker)
-                    if len(rows) < need:
+                    if len(rows) < need and shipped_like:
                         raise DatasetError(f"only {len(rows)} of {need} {split} rows for {task_type}/{difficulty}")
                     chosen[split].extend(rows)
                     bar.advance()
     rows: dict[str, list[dict[str, Any]]] = {}
-    tool = tool_definition()  # generated from the argument model: build it once, not per row
+    tool = tool_definition(catalog=catalog)  # the schema for this catalog, as the app serving it gives: built once
     for split, candidates in chosen.items():
         rng.shuffle(candidates)  # interleave task types; ids follow file order
-        if split == "train":
+        if split == "train" and shipped_like:
             candidates.insert(0, SEED_CANDIDATE)
         rows[split] = [_row(c, f"{split}-{i:04d}", tool) for i, c in enumerate(candidates, start=1)]
     return rows

@@ -180,7 +180,9 @@ def describe(filters: dict[str, Any], rng: random.Random, price: bool = True) ->
     elif price and low is not None:
         clauses.append(rng.choice(("over ${}", "above ${}", "costing more than ${}", "priced over ${}"))
                        .format(money(low)))
-    before, noun = NOUNS[filters["category"]]
+    category = filters["category"]
+    # Another catalog's category: its name as a plural noun ("coffee_grinders" -> "coffee grinders").
+    before, noun = NOUNS.get(category, ("", category.replace("_", " ")))
     head = before + " ".join([*adjectives, noun])
     return head + (" " + _join(clauses) if clauses else "")
 

@@ -58,6 +58,10 @@ class Service:
         self.catalog_codes = SkuMatcher(catalog.by_sku)  # hedging is caught for any SKU format of the catalog
         self.tool_context = ToolContext(catalog, settings.tool_output_char_budget, settings.tool_time_budget_seconds)
 
+    def tool_definitions(self) -> list[dict[str, Any]]:
+        """The function definitions of the tools served, for the loaded catalog (what dataset rows must carry)."""
+        return self.tools.definitions(self.catalog)
+
     def _unknown_tool(self, name: str | None, route_tool: str | None) -> str:
         if route_tool is not None:  # /tool/<name> serves one tool (this text predates `/tools`: kept as it was)
             return json.dumps(error_output(route_tool, "unknown_tool", f"this endpoint serves {route_tool!r}, "
