@@ -217,7 +217,7 @@ def job_a_spec(*, training_file: str, validation_file: str | None, rows: RowsSou
                max_episode_steps: int = DEFAULT_MAX_EPISODE_STEPS,
                hyperparameters: Mapping[str, Any] | None = None, tool_names: Iterable[str] = (TOOL_NAME,),
                tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Job A: the app's tools + the multi grader (0.9 exact + 0.1 fuzzy) of `graders.presets.job_a_grader()`.
+    """Job A: the app's tools + the multi grader (0.9 exact + 0.1 near-miss fuzzy) of `graders.presets.job_a_grader()`.
 
     Tools: one entry per name in `tool_names`, each at `<tool_base_url>/tool/<name>`; or `tools`, the job's entries
     as given (e.g. tools on other servers, or several names on one URL)."""

@@ -50,6 +50,7 @@ class Settings:
     standin_url: str | None = None  # a running stand-in (http://127.0.0.1:PORT), used without Azure settings
     # CATALOG_PATH: the app's own setting (catalog_tools.config), which every toolkit command honours too.
     catalog_path: Path = SHIPPED_CATALOG
+    catalog_path_set: bool = False  # CATALOG_PATH was given (environment or .env), even if it names the shipped one
     train_file: Path = SHIPPED_TRAIN_FILE  # TRAIN_FILE
     valid_file: Path = SHIPPED_VALID_FILE  # VALID_FILE
 
@@ -146,6 +147,7 @@ def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str]
         job_b_model=_value(values, "JOB_B_MODEL") or JOB_B_MODEL,
         standin_url=_endpoint(_value(values, "STANDIN_URL")),
         catalog_path=_path(values, from_env_file, "CATALOG_PATH", env_dir, SHIPPED_CATALOG),
+        catalog_path_set=_value(values, "CATALOG_PATH") is not None,
         train_file=_path(values, from_env_file, "TRAIN_FILE", env_dir, SHIPPED_TRAIN_FILE),
         valid_file=_path(values, from_env_file, "VALID_FILE", env_dir, SHIPPED_VALID_FILE),
     )

@@ -47,7 +47,7 @@ def catalog_path(data: Path, given: Path | None) -> Path | None:
     if given is not None:
         return given
     settings = load_settings()
-    if settings.custom_catalog:
+    if settings.catalog_path_set:
         return settings.catalog_path
     return settings.catalog_path if data.resolve().parent == DATA_DIR.resolve() else None
 
