@@ -9,8 +9,10 @@ answer_credit
                   for the SKU alone);
     0.0           anything else: a wrong or near-miss SKU, several SKUs (hedging: listing candidates must not
                   pay), an empty answer.
-    A "SKU" in an answer is any code of the catalog (`SkuMatcher`: any format, `GRDBUR001`, `12345`, `ab-12`) or
-    anything shaped like letter/digit groups joined by hyphens (`JKT-URB-009`, also when not in the catalog).
+    A "SKU" in an answer is any code of the catalog (`SkuMatcher`: any format, `GRDBUR001`, `12345`, `ab-12`), a
+    token written like the reference (same length, digits and letters in the same places: `GRDBUR011` beside
+    `GRDBUR001`, even when not in the catalog) or anything shaped like letter/digit groups joined by hyphens
+    (`JKT-URB-009`).
 tool_factor (only when the row offered tools; the policy says "call the tool first")
     no_tool_factor                                      no tool call recorded for the rollout's trace_id;
     1.0                                                 1 .. free_tool_calls calls;
@@ -48,11 +50,21 @@ class SkuMatcher:
         self._irregular = [(sku, re.compile(rf"(?<![A-Za-z0-9]){re.escape(sku)}(?![A-Za-z0-9])", re.IGNORECASE))
                            for sku in sorted(self.skus) if not self._token.fullmatch(sku)]
 
-    def find(self, text: str) -> set[str]:
-        """The catalog codes in `text`, upper-cased."""
-        found = {token.upper() for token in self._token.findall(text)} & self.skus
+    def find(self, text: str, like: str | None = None) -> set[str]:
+        """The catalog codes in `text`, upper-cased; with `like` (a code with a digit), also every token written
+        like it, in the catalog or not (an invented code in a hedge is still a code)."""
+        tokens = {token.upper() for token in self._token.findall(text)}
+        found = tokens & self.skus
         found.update(sku for sku, pattern in self._irregular if pattern.search(text))
+        if like is not None and any(ch.isdigit() for ch in like):
+            shape = _shape(like)
+            found.update(token for token in tokens if _shape(token) == shape)
         return found
+
+
+def _shape(code: str) -> str:
+    """A code's writing: each letter A, each digit 9, other characters kept ("GRDBUR001" -> "AAAAAA999")."""
+    return "".join("A" if ch.isalpha() else "9" if ch.isdigit() else ch for ch in code.upper())
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,7 @@ def answer_credit(answer: str, reference: str, weights: Weights,
         return 1.0, "exact"
     codes = {c.upper() for c in _CODE.findall(bare)}
     if catalog_codes is not None:
-        codes |= catalog_codes.find(bare)
+        codes |= catalog_codes.find(bare, like=ref)
     if _CODE.fullmatch(ref):
         found = ref.upper() in codes
     else:
