@@ -54,7 +54,8 @@ def _key(text: str) -> str:
 class _Picker:
     """Accepts candidates that keep the dataset free of repeats and of train/valid leaks."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_per_sku: int = MAX_ROWS_PER_SKU) -> None:
+        self.max_per_sku = max_per_sku
         self.oracles: set[str] = set()
         self.prompts: set[str] = set()
         self.per_sku: Counter[str] = Counter()
@@ -64,7 +65,7 @@ class _Picker:
         oracle_key = json.dumps(candidate.oracle, sort_keys=True)
         other = "train" if split == "valid" else "valid"
         if (oracle_key in self.oracles or _key(candidate.text) in self.prompts
-                or self.per_sku[candidate.answer] >= MAX_ROWS_PER_SKU or candidate.answer in self.skus[other]):
+                or self.per_sku[candidate.answer] >= self.max_per_sku or candidate.answer in self.skus[other]):
             return False
         self.oracles.add(oracle_key)
         self.prompts.add(_key(candidate.text))
@@ -104,11 +105,13 @@ def _fill_cell(generate: Callable[[], Candidate | None], need: int, split: str, 
     return rows
 
 
-def _per_cell(catalog: Catalog) -> tuple[int, int]:
-    """Rows per (task type, difficulty) cell, train and validation: the shipped counts from 600 products up,
-    fewer for a smaller catalog (each SKU answers at most MAX_ROWS_PER_SKU rows)."""
+def _sizes(catalog: Catalog, cells: int) -> tuple[int, int, int]:
+    """Rows per (task type, difficulty) cell, train and validation, and rows per SKU: the shipped counts from 600
+    products up; a smaller catalog gets fewer rows per cell (at least 4 and 2, enough for every later step of the
+    pipeline to have rows) and lets each SKU answer more of them."""
     scale = min(1.0, len(catalog) / SHIPPED_SIZE)
-    return max(1, round(TRAIN_PER_CELL * scale)), max(1, round(VALID_PER_CELL * scale))
+    train, valid = max(4, round(TRAIN_PER_CELL * scale)), max(2, round(VALID_PER_CELL * scale))
+    return train, valid, max(MAX_ROWS_PER_SKU, -(-cells * (train + valid) // len(catalog)))
 
 
 def build_rows(catalog: Catalog, seed: int = DEFAULT_SEED,
@@ -123,8 +126,9 @@ def build_rows(catalog: Catalog, seed: int = DEFAULT_SEED,
     shipped_like = SEED_ANSWER in catalog.by_sku
     if shipped_like and orc.resolve(SEED_CANDIDATE.oracle, catalog)["sku"] != SEED_ANSWER:
         raise DatasetError(f"the public sample's request no longer resolves to {SEED_ANSWER} in this catalog")
-    per_cell = dict(zip(("train", "valid"), _per_cell(catalog), strict=True))
-    picker = _Picker()
+    train_per_cell, valid_per_cell, max_per_sku = _sizes(catalog, sum(len(d) for d, _ in TASKS.values()))
+    per_cell = {"train": train_per_cell, "valid": valid_per_cell}
+    picker = _Picker(max_per_sku)
     if shipped_like:
         picker.accept(SEED_CANDIDATE, "train")
     chosen: dict[str, list[Candidate]] = {"train": [], "valid": []}

@@ -189,16 +189,19 @@ def data_mismatch(settings: Settings) -> str | None:
 
     Only for a catalog other than the shipped one: the demo must not report success on data made for another
     catalog."""
-    from catalog_tools.search import load_products
+    from catalog_tools.search import CatalogError, load_products
 
     from .jsonl import read_jsonl
 
     if not settings.custom_catalog:
         return None
-    skus = {p.sku for p in load_products(settings.catalog_path)}
-    missing: dict[str, int] = {}
-    for path in (settings.train_file, settings.valid_file):
-        missing[str(path)] = sum(1 for row in read_jsonl(path) if row.get("reference_answer") not in skus)
+    try:
+        skus = {p.sku for p in load_products(settings.catalog_path)}
+        missing: dict[str, int] = {}
+        for path in (settings.train_file, settings.valid_file):
+            missing[str(path)] = sum(1 for row in read_jsonl(path) if row.get("reference_answer") not in skus)
+    except (CatalogError, OSError, ValueError) as exc:
+        return f"CATALOG_PATH is {settings.catalog_path}: {exc}"
     if not any(missing.values()):
         return None
     counts = ", ".join(f"{path}: {n} rows" for path, n in missing.items() if n)

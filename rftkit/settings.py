@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from dotenv import dotenv_values, find_dotenv
 
-from . import DATA_DIR, FUNCTION_APP_DIR, REPO_ROOT
+from catalog_tools.config import SHIPPED_CATALOG
+
+from . import DATA_DIR, REPO_ROOT
 from .jobs import JOB_A_MODEL, JOB_B_MODEL
 
 if TYPE_CHECKING:
@@ -29,8 +31,7 @@ _PLACEHOLDER = re.compile(r"<[^<>]*>")
 _API_PATH = "/openai/v1"
 STANDIN_API_KEY = "local-standin"  # the stand-in accepts any key; the SDK insists on one
 ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"  # the token audience of Azure OpenAI / Foundry
-# The app's own default (catalog_tools.config.SHIPPED_CATALOG) and the committed datasets made from it.
-SHIPPED_CATALOG = FUNCTION_APP_DIR / "data" / "products.jsonl"
+# The committed datasets, made from the app's shipped catalog (catalog_tools.config.SHIPPED_CATALOG).
 SHIPPED_TRAIN_FILE = DATA_DIR / "train_tool.jsonl"
 SHIPPED_VALID_FILE = DATA_DIR / "valid_tool.jsonl"
 
