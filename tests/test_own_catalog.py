@@ -142,3 +142,19 @@ def test_the_app_gives_the_schema_for_its_catalog_and_the_shipped_one_is_unchang
     # The shipped catalog's schema is the argument model's own, byte for byte, as the committed rows carry it.
     assert json.dumps(tool_definitions(catalog)) == json.dumps(tool_definitions())
     assert read_jsonl(DATA_DIR / "valid_tool.jsonl")[0]["tools"] == [tool_definition(catalog=catalog)]
+
+
+def test_the_settings_come_from_the_environment_then_env_then_the_shipped_files(tmp_path):
+    from catalog_tools.config import SHIPPED_CATALOG
+    from rftkit.settings import load_settings
+
+    env_file = tmp_path / "project" / ".env"
+    env_file.parent.mkdir()
+    env_file.write_text("CATALOG_PATH=shop/coffee.jsonl\nTRAIN_FILE=data/t.jsonl\n", encoding="utf-8")
+    from_file = load_settings(env_file, environ={})
+    assert from_file.catalog_path == (tmp_path / "project" / "shop" / "coffee.jsonl").resolve()  # beside the .env
+    assert from_file.train_file == (tmp_path / "project" / "data" / "t.jsonl").resolve()
+    assert from_file.valid_file == DATA_DIR / "valid_tool.jsonl" and from_file.custom_catalog
+    from_env = load_settings(env_file, environ={"CATALOG_PATH": str(SHIPPED_CATALOG)})
+    assert from_env.catalog_path == SHIPPED_CATALOG.resolve() and not from_env.custom_catalog
+    assert from_env.catalog_path_set and not load_settings(tmp_path / "none", environ={}).catalog_path_set

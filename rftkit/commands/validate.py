@@ -20,13 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                               "CATALOG_PATH from the environment or .env, else the shipped catalog)")
     catalog.add_argument("--no-catalog", action="store_true", help="skip the reference SKU check")
     p.add_argument("--tool-name", action="append", default=[], metavar="NAME",
-                   help="a tool the job config serves (repeatable; default: search_catalog)")
+                   help="a tool the job config serves (repeatable; default: every tool the app registers)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from catalog_tools.search import CatalogError
-    from catalog_tools.tools import SEARCH_CATALOG as TOOL_NAME
+    from catalog_tools.tools import TOOLS
 
     from ..settings import catalog_path
     from ..validate import validate_files
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         report = validate_files(paths, catalog=None if args.no_catalog else (args.catalog or catalog_path()),
-                                tool_names=args.tool_name or [TOOL_NAME], strict=args.strict, roles=roles)
+                                tool_names=args.tool_name or TOOLS.names, strict=args.strict, roles=roles)
     except CatalogError as exc:
         print(f"validate: {exc}")
         return 2

@@ -33,7 +33,8 @@ def grader(session: NotebookSession) -> dict[str, Any]:
 
 async def capture(session: NotebookSession, name: str, policy: Any = None, *, samples_per_row: int = 2,
                   error_rate: float = 0.3, seed: int = 0) -> tuple[Path, Any]:
-    """Play every row of the shipped validation data and write the episodes to `<out>/sft/<name>_episodes.jsonl`."""
+    """Play every row of the session's validation file (VALID_FILE); write the episodes to
+    `<out>/sft/<name>_episodes.jsonl`."""
     from ..jobs import tool_entries
     from ..jsonl import read_jsonl
     from ..rollouts import ScriptedPolicy, run_rollouts, write_episodes
