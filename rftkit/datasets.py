@@ -23,7 +23,7 @@ from catalog_tools.tools import tool_definition
 
 from . import DATA_DIR
 from . import oracle as orc
-from .phrasing import POLICY
+from .phrasing import policy_for
 from .progress import progress
 from .task_types import TASKS, Candidate, Draw
 
@@ -74,9 +74,9 @@ class _Picker:
         return True
 
 
-def _row(candidate: Candidate, row_id: str, tool: dict[str, Any]) -> dict[str, Any]:
+def _row(candidate: Candidate, row_id: str, tool: dict[str, Any], policy: str) -> dict[str, Any]:
     return {
-        "messages": [{"role": "developer", "content": POLICY}, {"role": "user", "content": candidate.text}],
+        "messages": [{"role": "developer", "content": policy}, {"role": "user", "content": candidate.text}],
         "tools": [copy.deepcopy(tool)],
         "reference_answer": candidate.answer,
         "id": row_id,
@@ -149,11 +149,12 @@ def build_rows(catalog: Catalog, seed: int = DEFAULT_SEED,
                     bar.advance()
     rows: dict[str, list[dict[str, Any]]] = {}
     tool = tool_definition(catalog=catalog)  # the schema for this catalog, as the app serving it gives: built once
+    policy = policy_for(None if shipped_like else catalog.products[0].sku)
     for split, candidates in chosen.items():
         rng.shuffle(candidates)  # interleave task types; ids follow file order
         if split == "train" and shipped_like:
             candidates.insert(0, SEED_CANDIDATE)
-        rows[split] = [_row(c, f"{split}-{i:04d}", tool) for i, c in enumerate(candidates, start=1)]
+        rows[split] = [_row(c, f"{split}-{i:04d}", tool, policy) for i, c in enumerate(candidates, start=1)]
     return rows
 
 

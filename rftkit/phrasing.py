@@ -16,6 +16,16 @@ POLICY = (
     "the product's SKU, exactly as the catalog writes it (for example ABC-XYZ-001), and no other words."
 )
 
+
+def policy_for(sku: str | None = None) -> str:
+    """The developer message: POLICY for the shipped catalog (None); for another, given one of its SKUs, no shop
+    type and a placeholder written like that SKU (GRDBUR001 -> XXXXXX000), so the model is not shown a format the
+    catalog does not use."""
+    if sku is None:
+        return POLICY
+    example = "".join("X" if ch.isalpha() else "0" if ch.isdigit() else ch for ch in sku)
+    return POLICY.replace("an outdoor-gear store", "the store").replace("ABC-XYZ-001", example)
+
 # Category -> (words before the adjectives, noun): "pair of" + "waterproof" + "boots".
 NOUNS: dict[str, tuple[str, str]] = {
     "jackets": ("", "jacket"),

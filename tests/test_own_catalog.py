@@ -73,6 +73,8 @@ def test_the_tool_schema_is_the_catalogs(shop):
     assert "'grinders', 'kettles', 'scales', 'brewers', 'filters'" in category and "jackets" not in category
     assert "jacket" not in json.dumps(definition)
     assert read_jsonl(train)[0]["tools"] == [definition]  # the rows carry exactly that schema
+    developer = read_jsonl(train)[0]["messages"][0]["content"]
+    assert "outdoor-gear" not in developer and "(for example XXXXXX000)" in developer  # written like GRDBUR001
     get_product = tool_definition("get_product", Catalog.from_path(catalog))
     assert "'GRDBUR001'" in get_product["function"]["parameters"]["properties"]["sku"]["description"]
 
