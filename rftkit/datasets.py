@@ -23,7 +23,7 @@ from catalog_tools.tools import tool_definitions
 
 from . import DATA_DIR
 from . import oracle as orc
-from .phrasing import POLICY
+from .phrasing import policy_for
 from .progress import progress
 from .task_types import TASKS, Candidate, Draw
 
@@ -31,6 +31,7 @@ DEFAULT_SEED = 3
 TRAIN_PER_CELL = 18
 VALID_PER_CELL = 4
 MAX_ROWS_PER_SKU = 3  # spread the answers over the catalog
+SHIPPED_SIZE = 600  # products in the shipped catalog, for which the per-cell counts above are made
 MAX_DRAWS_PER_ROW = 400
 FILE_NAMES = {"train": "train_tool.jsonl", "valid": "valid_tool.jsonl"}
 
@@ -53,7 +54,8 @@ def _key(text: str) -> str:
 class _Picker:
     """Accepts candidates that keep the dataset free of repeats and of train/valid leaks."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_per_sku: int = MAX_ROWS_PER_SKU) -> None:
+        self.max_per_sku = max_per_sku
         self.oracles: set[str] = set()
         self.prompts: set[str] = set()
         self.per_sku: Counter[str] = Counter()
@@ -63,7 +65,7 @@ class _Picker:
         oracle_key = json.dumps(candidate.oracle, sort_keys=True)
         other = "train" if split == "valid" else "valid"
         if (oracle_key in self.oracles or _key(candidate.text) in self.prompts
-                or self.per_sku[candidate.answer] >= MAX_ROWS_PER_SKU or candidate.answer in self.skus[other]):
+                or self.per_sku[candidate.answer] >= self.max_per_sku or candidate.answer in self.skus[other]):
             return False
         self.oracles.add(oracle_key)
         self.prompts.add(_key(candidate.text))
@@ -72,9 +74,10 @@ class _Picker:
         return True
 
 
-def _row(candidate: Candidate, row_id: str, tools: list[dict[str, Any]], catalog: Catalog) -> dict[str, Any]:
+def _row(candidate: Candidate, row_id: str, tools: list[dict[str, Any]], catalog: Catalog, policy: str
+         ) -> dict[str, Any]:
     return {
-        "messages": [{"role": "developer", "content": POLICY}, {"role": "user", "content": candidate.text}],
+        "messages": [{"role": "developer", "content": policy}, {"role": "user", "content": candidate.text}],
         "tools": copy.deepcopy(tools),
         "reference_answer": candidate.answer,
         "id": row_id,
@@ -103,38 +106,58 @@ def _fill_cell(generate: Callable[[], Candidate | None], need: int, split: str, 
     return rows
 
 
+def _sizes(catalog: Catalog, cells: int) -> tuple[int, int, int]:
+    """Rows per (task type, difficulty) cell, train and validation, and rows per SKU: the shipped counts from 600
+    products up; a smaller catalog gets fewer rows per cell (at least 4 and 2, enough for every later step of the
+    pipeline to have rows) and lets each SKU answer more of them."""
+    scale = min(1.0, len(catalog) / SHIPPED_SIZE)
+    train, valid = max(4, round(TRAIN_PER_CELL * scale)), max(2, round(VALID_PER_CELL * scale))
+    return train, valid, max(MAX_ROWS_PER_SKU, -(-cells * (train + valid) // len(catalog)))
+
+
 def build_rows(catalog: Catalog, seed: int = DEFAULT_SEED,
                show_progress: bool = False) -> dict[str, list[dict[str, Any]]]:
-    """Both splits' rows, in file order: {"train": [...], "valid": [...]}; a bar per cell with `show_progress`."""
+    """Both splits' rows, in file order: {"train": [...], "valid": [...]}; a bar per cell with `show_progress`.
+
+    Any catalog of the same format works: the public sample's request opens the training file when the catalog
+    has its product; a catalog smaller than the shipped one gets fewer rows per cell, and a cell its products
+    cannot fill (e.g. no sizes to ask about) is left short rather than failing."""
     rng = random.Random(seed)
     draw = Draw(catalog, rng)
-    if orc.resolve(SEED_CANDIDATE.oracle, catalog)["sku"] != SEED_ANSWER:
+    shipped_like = SEED_ANSWER in catalog.by_sku
+    if shipped_like and orc.resolve(SEED_CANDIDATE.oracle, catalog)["sku"] != SEED_ANSWER:
         raise DatasetError(f"the public sample's request no longer resolves to {SEED_ANSWER} in this catalog")
-    picker = _Picker()
-    picker.accept(SEED_CANDIDATE, "train")
+    train_per_cell, valid_per_cell, max_per_sku = _sizes(catalog, sum(len(d) for d, _ in TASKS.values()))
+    per_cell = {"train": train_per_cell, "valid": valid_per_cell}
+    picker = _Picker(max_per_sku)
+    if shipped_like:
+        picker.accept(SEED_CANDIDATE, "train")
     chosen: dict[str, list[Candidate]] = {"train": [], "valid": []}
     cells = 2 * sum(len(difficulties) for difficulties, _ in TASKS.values())
     # Validation first: its few rows per cell get first pick, training fills up around them.
     with progress(cells, "make-dataset", show_progress) as bar:
-        for split, per_cell in (("valid", VALID_PER_CELL), ("train", TRAIN_PER_CELL)):
+        for split in ("valid", "train"):
             for task_type, (difficulties, generate) in TASKS.items():
                 for difficulty in difficulties:
                     cell = (task_type, difficulty)
-                    seeded = split == "train" and cell == (SEED_CANDIDATE.task_type, SEED_CANDIDATE.difficulty)
-                    need = per_cell - seeded
+                    seeded = shipped_like and split == "train" and cell == (SEED_CANDIDATE.task_type,
+                                                                            SEED_CANDIDATE.difficulty)
+                    need = per_cell[split] - seeded
                     rows = _fill_cell(partial(generate, draw, difficulty), need, split, picker)
-                    if len(rows) < need:
+                    if len(rows) < need and shipped_like:
                         raise DatasetError(f"only {len(rows)} of {need} {split} rows for {task_type}/{difficulty}")
                     chosen[split].extend(rows)
                     bar.advance()
     rows: dict[str, list[dict[str, Any]]] = {}
-    # Every row offers every tool the app serves (the model chooses); generated from the argument models once.
-    tools = tool_definitions()
+    # Every row offers every tool the app serves (the model chooses), with the schema the app serving this catalog
+    # gives: built once.
+    tools = tool_definitions(catalog=catalog)
+    policy = policy_for(None if shipped_like else catalog.products[0].sku)
     for split, candidates in chosen.items():
         rng.shuffle(candidates)  # interleave task types; ids follow file order
-        if split == "train":
+        if split == "train" and shipped_like:
             candidates.insert(0, SEED_CANDIDATE)
-        rows[split] = [_row(c, f"{split}-{i:04d}", tools, catalog) for i, c in enumerate(candidates, start=1)]
+        rows[split] = [_row(c, f"{split}-{i:04d}", tools, catalog, policy) for i, c in enumerate(candidates, start=1)]
     return rows
 
 

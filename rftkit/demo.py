@@ -22,7 +22,7 @@ from typing import Any
 
 from . import REPO_ROOT
 from .servers import start_function_app, stop_process
-from .settings import load_settings
+from .settings import ToolkitSettings, load_settings
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "rft-tool-call.ipynb"
 # Run after the RFT notebook, against the same app and stand-in: episodes -> labels -> a supervised job.
@@ -32,17 +32,21 @@ SUBMIT_TAG = "submit"  # the notebook cell holding `SUBMIT = False`
 _SUBMIT_FALSE = re.compile(r"^SUBMIT = False\b", re.MULTILINE)
 
 
-def start_app(timeout: float = 30.0) -> tuple[subprocess.Popen, str]:
-    """The function app under uvicorn, auth off (loopback only), as `uvicorn function_app:fastapi_app` serves it."""
+def start_app(timeout: float = 30.0, catalog: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """The function app under uvicorn, auth off (loopback only), as `uvicorn function_app:fastapi_app` serves it;
+    `catalog` is its CATALOG_PATH (default: the one in this process's environment, else the shipped one)."""
     env = {**os.environ, "TOOL_AUTH_DISABLED": "true", "SCORE_AUTH_DISABLED": "true", "LOG_LEVEL": "WARNING"}
+    if catalog is not None:
+        env["CATALOG_PATH"] = str(catalog)
     return start_function_app(env, timeout)
 
 
-def start_standin(step_delay: float, error_rate: float, timeout: float = 30.0) -> tuple[subprocess.Popen, str]:
+def start_standin(step_delay: float, error_rate: float, timeout: float = 30.0,
+                  env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """`python -m rftkit standin` on a free port; its URL from the line it prints when ready."""
     proc = subprocess.Popen([sys.executable, "-m", "rftkit", "standin", "--port", "0", "--step-delay",
                              str(step_delay), "--policy-error-rate", str(error_rate)],
-                            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     deadline = time.monotonic() + timeout
     assert proc.stdout is not None
     while time.monotonic() < deadline:
@@ -138,6 +142,34 @@ def execute_notebook(output_dir: Path, env: dict[str, str], cell_timeout: float,
     return notebook, error
 
 
+def data_mismatch(settings: ToolkitSettings) -> str | None:
+    """Why the data files cannot be played against CATALOG_PATH (references missing from it), or None.
+
+    Only for a catalog other than the shipped one: the demo must not report success on data made for another
+    catalog."""
+    from catalog_tools.search import CatalogError, load_products
+
+    from .jsonl import read_jsonl
+
+    if not settings.custom_catalog:
+        return None
+    try:
+        skus = {p.sku for p in load_products(settings.catalog_path)}
+        missing: dict[str, int] = {}
+        for path in (settings.train_file, settings.valid_file):
+            missing[str(path)] = sum(1 for row in read_jsonl(path) if row.get("reference_answer") not in skus)
+    except (CatalogError, OSError, ValueError) as exc:
+        return f"CATALOG_PATH is {settings.catalog_path}: {exc}"
+    if not any(missing.values()):
+        return None
+    counts = ", ".join(f"{path}: {n} rows" for path, n in missing.items() if n)
+    out = "data/mine"
+    return (f"CATALOG_PATH is {settings.catalog_path}, but the data files reference SKUs that are not in it "
+            f"({counts}).\nMake data for that catalog and point the demo at it:\n"
+            f"  python -m rftkit make-dataset --catalog {settings.catalog_path} --out-dir {out}\n"
+            f"  export TRAIN_FILE={out}/train_tool.jsonl VALID_FILE={out}/valid_tool.jsonl   (or put them in .env)")
+
+
 def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float = 0.5,
              error_rate: float = 0.25, submit: bool = False, notebook: Path = NOTEBOOK) -> int:
     """Run the main job; print where its outputs are; return an exit code (0 = every cell ran, or the run stopped
@@ -151,8 +183,14 @@ def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float
     output_dir = output_dir.resolve()
     output_dir.mkdir(parents=True, exist_ok=True)
     settings = load_settings()
+    mismatch = data_mismatch(settings)
+    if mismatch:
+        print(f"validation failed: {mismatch}")
+        return 1
     started: list[subprocess.Popen] = []
-    env = {**os.environ, "RFTKIT_OUTPUT_DIR": str(output_dir)}
+    # The catalog and data settings, absolute, for the app, the stand-in and the notebook's kernel alike.
+    env = {**os.environ, "RFTKIT_OUTPUT_DIR": str(output_dir), "CATALOG_PATH": str(settings.catalog_path),
+           "TRAIN_FILE": str(settings.train_file), "VALID_FILE": str(settings.valid_file)}
     try:
         if settings.uses_azure:
             print(f"Azure settings found: jobs go to {settings.azure_openai_endpoint} (sign-in: {settings.auth})")
@@ -161,9 +199,9 @@ def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float
                   "without --submit the notebook runs the preflight, shows what it would submit, and stops before "
                   "uploading anything")
         else:
-            app, app_url = start_app()
+            app, app_url = start_app(catalog=settings.catalog_path)
             started.append(app)
-            standin, standin_url = start_standin(step_delay, error_rate)
+            standin, standin_url = start_standin(step_delay, error_rate, env=env)
             started.append(standin)
             env.update(TOOL_BASE_URL=app_url, STANDIN_URL=standin_url)
             print(f"function app: {app_url}\nAzure OpenAI v1 stand-in: {standin_url}/openai/v1/")

@@ -236,7 +236,7 @@ def job_a_spec(*, training_file: str, validation_file: str | None, rows: RowsSou
                max_episode_steps: int = DEFAULT_MAX_EPISODE_STEPS,
                hyperparameters: Mapping[str, Any] | None = None, tool_names: Iterable[str] | None = None,
                tools: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """Job A: the app's tools + the multi grader (0.9 exact + 0.1 fuzzy) of `graders.presets.job_a_grader()`.
+    """Job A: the app's tools + the multi grader (0.9 exact + 0.1 near-miss fuzzy) of `graders.presets.job_a_grader()`.
 
     Tools: one entry per name in `tool_names`, each at `<tool_base_url>/tool/<name>` (default: every tool the app
     registers that the rows declare — both for the shipped rows); or `tools`, the job's entries as given (e.g. tools

@@ -17,14 +17,11 @@ from typing import Any
 
 import httpx
 
-from . import DATA_DIR, REPO_ROOT
+from . import REPO_ROOT
 from .endpoint_errors import not_found, shown_url, unreachable
 from .job_status import TERMINAL_STATUSES
 from .settings import SettingsError, ToolkitSettings, load_settings, make_client
 from .wire import TOOL_NAME, ToolRequest, grader_body, sample_from_text, tool_call_body
-
-TRAIN_FILE = DATA_DIR / "train_tool.jsonl"
-VALID_FILE = DATA_DIR / "valid_tool.jsonl"
 
 
 @dataclass
@@ -35,10 +32,37 @@ class NotebookSession:
     local: bool  # True: the local stand-in, not Azure
     output_dir: Path
     servers: list[Any] = field(default_factory=list)  # what this session started (stopped by close())
+    _catalog: Any = field(default=None, repr=False)
 
     @property
     def tool_headers(self) -> dict[str, str]:
         return self.settings.tool_headers or {}
+
+    @property
+    def train_file(self) -> Path:
+        return self.settings.train_file
+
+    @property
+    def valid_file(self) -> Path:
+        return self.settings.valid_file
+
+    def catalog(self) -> Any:
+        """The catalog of the CATALOG_PATH setting (the app's), loaded once per session."""
+        if self._catalog is None:
+            from catalog_tools.search import Catalog
+
+            self._catalog = Catalog.from_path(self.settings.catalog_path)
+        return self._catalog
+
+    def tool_names(self) -> list[str]:
+        """The tools the data rows offer (the job serves exactly those), in the app registry's order."""
+        from catalog_tools.tools import TOOLS
+
+        from .jsonl import read_jsonl
+
+        offered = {tool.get("function", {}).get("name") for row in read_jsonl(self.train_file)
+                   for tool in row.get("tools") or [] if isinstance(tool, dict)}
+        return [name for name in TOOLS.names if name in offered] or TOOLS.names[:1]
 
     def describe(self) -> str:
         target = (f"the LOCAL STAND-IN of the Azure OpenAI v1 API at {self.settings.endpoint} (no Azure account "
@@ -70,6 +94,7 @@ def open_session(env_file: str | Path | None = None, *, step_delay: float = 0.5,
         from catalog_tools.config import Settings as AppSettings
 
         app_server = BackgroundServer(create_app(AppSettings(tool_auth_disabled=True, score_auth_disabled=True,
+                                                             catalog_path=settings.catalog_path,
                                                              log_level="WARNING"))).start()
         servers.append(("app", app_server))
         settings = settings.model_copy(update={"tool_base_url": app_server.url})
@@ -89,11 +114,16 @@ def open_session(env_file: str | Path | None = None, *, step_delay: float = 0.5,
 
 # ---- preflight -------------------------------------------------------------------------------------------------
 
-def validate_data(train: Path = TRAIN_FILE, valid: Path = VALID_FILE) -> str:
-    """Run the dataset validator; raise if either file has an error (nothing is uploaded then)."""
+def validate_data(session: NotebookSession | None = None, train: Path | None = None,
+                  valid: Path | None = None) -> str:
+    """Run the dataset validator against the session's catalog (CATALOG_PATH) and files (TRAIN_FILE, VALID_FILE);
+    raise if either file has an error (nothing is uploaded then)."""
     from .validate import validate_files
 
-    report = validate_files([train, valid])
+    settings = session.settings if session is not None else load_settings()
+    train, valid = train or settings.train_file, valid or settings.valid_file
+    names = {"tool_names": session.tool_names()} if session is not None else {}
+    report = validate_files([train, valid], catalog=settings.catalog_path, **names)
     if not report.ok:
         raise ValueError("the dataset has errors; fix them before uploading:\n" + report.render())
     return report.render()
@@ -103,10 +133,10 @@ def smoke_test_endpoints(session: NotebookSession) -> list[dict[str, Any]]:
     """POST the service's exact tool wrapper and grader request; raise unless both answer as the service needs."""
     base = session.tool_base_url
     trace_id = f"trace_preflight_{int(time.time())}"
-    call = ToolRequest(TOOL_NAME, json.dumps({"query": "Urban Puffer", "top_k": 1}), "call_preflight",
-                       "fc_preflight")
+    product = _sample_products(session)[0]
+    call = ToolRequest(TOOL_NAME, json.dumps({"query": product.name, "top_k": 1}), "call_preflight", "fc_preflight")
     wrapper = tool_call_body(call, trace_id, {})
-    grader_request = grader_body(sample_from_text("JKT-URB-009"), {"reference_answer": "JKT-URB-009"}, trace_id)
+    grader_request = grader_body(sample_from_text(product.sku), {"reference_answer": product.sku}, trace_id)
     results = []
     with httpx.Client(timeout=30) as http:
         for name, url, body, headers in (("tool", f"{base}/tool/search_catalog", wrapper, session.tool_headers),
@@ -134,6 +164,16 @@ def smoke_test_endpoints(session: NotebookSession) -> list[dict[str, Any]]:
     return [{k: v for k, v in r.items() if k != "json"} for r in results]
 
 
+_SHIPPED_SAMPLE = ("JKT-URB-009", "JKT-ALP-001")  # the public sample's product, and another, in the shipped catalog
+
+
+def _sample_products(session: NotebookSession) -> list[Any]:
+    """Two products of the session's catalog for the preflight: the public sample's pair when present."""
+    catalog = session.catalog()
+    shipped = [catalog.by_sku[sku] for sku in _SHIPPED_SAMPLE if sku in catalog.by_sku]
+    return shipped if len(shipped) == 2 else catalog.products[:2]
+
+
 def _json_or_none(response: httpx.Response) -> dict[str, Any] | None:
     try:
         body = response.json()
@@ -142,9 +182,12 @@ def _json_or_none(response: httpx.Response) -> dict[str, Any] | None:
     return body if isinstance(body, dict) else None
 
 
-def check_grader(session: NotebookSession, grader: dict[str, Any], right: str = "JKT-URB-009",
-                 wrong: str = "JKT-ALP-001") -> dict[str, float]:
-    """`graders.validate` the grader, then `graders.run` it on a right and a wrong answer; raise if it misjudges."""
+def check_grader(session: NotebookSession, grader: dict[str, Any], right: str | None = None,
+                 wrong: str | None = None) -> dict[str, float]:
+    """`graders.validate` the grader, then `graders.run` it on a right and a wrong answer (default: two SKUs of the
+    session's catalog); raise if it misjudges."""
+    samples = _sample_products(session)
+    right, wrong = right or samples[0].sku, wrong or samples[-1].sku
     client = session.client
     client.fine_tuning.alpha.graders.validate(grader=grader)
     item = {"reference_answer": right}
@@ -173,13 +216,11 @@ def _grader_run_failure(run: Any) -> str | None:
 
 def reward_hack_tables(session: NotebookSession, graders: dict[str, dict[str, Any]], rows: int = 24) -> str:
     """The reward-hacking check for each grader on the first `rows` validation rows, as text tables."""
-    from catalog_tools.config import SHIPPED_CATALOG
-
     from .graders.attacks import CatalogContext
     from .graders.hacking import check_reward_hacks, format_report
 
-    data = [json.loads(line) for line in VALID_FILE.read_text(encoding="utf-8").splitlines()[:rows]]
-    catalog = CatalogContext.load(SHIPPED_CATALOG)
+    data = [json.loads(line) for line in session.valid_file.read_text(encoding="utf-8").splitlines()[:rows]]
+    catalog = CatalogContext.load(session.settings.catalog_path)
     tool_url = f"{session.tool_base_url}/tool/search_catalog"
     tables = []
     for label, grader in graders.items():
@@ -196,9 +237,10 @@ async def dry_run(session: NotebookSession, grader: dict[str, Any], *, samples_p
     from .jobs import tool_entries
     from .rollouts import ScriptedPolicy, run_rollouts
 
-    rows = [json.loads(line) for line in VALID_FILE.read_text(encoding="utf-8").splitlines()]
-    tools = tool_entries(session.tool_base_url, func_key=session.settings.func_key)
-    return await run_rollouts(rows, tools=tools, grader=grader, policy=ScriptedPolicy(error_rate=error_rate),
+    rows = [json.loads(line) for line in session.valid_file.read_text(encoding="utf-8").splitlines()]
+    tools = tool_entries(session.tool_base_url, func_key=session.settings.func_key, names=session.tool_names())
+    policy = ScriptedPolicy(error_rate=error_rate, catalog=session.catalog())
+    return await run_rollouts(rows, tools=tools, grader=grader, policy=policy,
                               samples_per_row=samples_per_row, concurrency=concurrency, time_limit=300)
 
 
@@ -218,9 +260,10 @@ def job_specs(session: NotebookSession, train_id: str, valid_id: str) -> dict[st
     """Job A (multi grader) and Job B (endpoint grader), checked before anything is sent."""
     from .jobs import job_a_spec, job_b_spec
 
-    rows = [TRAIN_FILE, VALID_FILE]
+    rows = [session.train_file, session.valid_file]
     common = {"training_file": train_id, "validation_file": valid_id, "rows": rows,
-              "tool_base_url": session.tool_base_url, "func_key": session.settings.func_key}
+              "tool_base_url": session.tool_base_url, "func_key": session.settings.func_key,
+              "tool_names": session.tool_names()}
     return {"A": job_a_spec(model=session.settings.job_a_model, **common),
             "B": job_b_spec(model=session.settings.job_b_model, **common)}
 
@@ -230,8 +273,8 @@ def submission_plan(session: NotebookSession) -> str:
     from .jsonl import read_jsonl
     from .submission import submission_plan as render
 
-    files = {path.name: (path, len(read_jsonl(path))) for path in (TRAIN_FILE, VALID_FILE)}
-    return render(job_specs(session, TRAIN_FILE.name, VALID_FILE.name), files, session.local)
+    files = {path.name: (path, len(read_jsonl(path))) for path in (session.train_file, session.valid_file)}
+    return render(job_specs(session, session.train_file.name, session.valid_file.name), files, session.local)
 
 
 def require_submit(session: NotebookSession, submit: bool) -> str:

@@ -17,6 +17,16 @@ POLICY = (
     "only the product's SKU, exactly as the catalog writes it (for example ABC-XYZ-001), and no other words."
 )
 
+
+def policy_for(sku: str | None = None) -> str:
+    """The developer message: POLICY for the shipped catalog (None); for another, given one of its SKUs, no shop
+    type and a placeholder written like that SKU (GRDBUR001 -> XXXXXX000), so the model is not shown a format the
+    catalog does not use."""
+    if sku is None:
+        return POLICY
+    example = "".join("X" if ch.isalpha() else "0" if ch.isdigit() else ch for ch in sku)
+    return POLICY.replace("an outdoor-gear store", "the store").replace("ABC-XYZ-001", example)
+
 # Category -> (words before the adjectives, noun): "pair of" + "waterproof" + "boots".
 NOUNS: dict[str, tuple[str, str]] = {
     "jackets": ("", "jacket"),
@@ -201,7 +211,9 @@ def describe(filters: dict[str, Any], rng: random.Random, price: bool = True) ->
     elif price and low is not None:
         clauses.append(rng.choice(("over ${}", "above ${}", "costing more than ${}", "priced over ${}"))
                        .format(money(low)))
-    before, noun = NOUNS[filters["category"]]
+    category = filters["category"]
+    # Another catalog's category: its name as a plural noun ("coffee_grinders" -> "coffee grinders").
+    before, noun = NOUNS.get(category, ("", category.replace("_", " ")))
     head = before + " ".join([*adjectives, noun])
     return head + (" " + _join(clauses) if clauses else "")
 

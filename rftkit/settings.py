@@ -22,7 +22,9 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources.utils import parse_env_vars
 
-from . import REPO_ROOT
+from catalog_tools.config import SHIPPED_CATALOG
+
+from . import DATA_DIR, REPO_ROOT
 from .jobs import JOB_A_MODEL, JOB_B_MODEL
 
 if TYPE_CHECKING:
@@ -35,6 +37,10 @@ ENTRA_SCOPE = "https://cognitiveservices.azure.com/.default"  # the token audien
 # The variables `load_settings` reads from, while it runs: unset, a directly built ToolkitSettings(...) takes only
 # its arguments (as a plain value object), never the process environment.
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("rftkit_settings_environ", default=None)
+# The committed datasets, made from the app's shipped catalog (catalog_tools.config.SHIPPED_CATALOG).
+SHIPPED_TRAIN_FILE = DATA_DIR / "train_tool.jsonl"
+SHIPPED_VALID_FILE = DATA_DIR / "valid_tool.jsonl"
+_PATH_SETTINGS = ("catalog_path", "train_file", "valid_file")
 
 
 class SettingsError(ValueError):
@@ -65,6 +71,16 @@ class ToolkitSettings(BaseSettings):
     job_a_model: str = JOB_A_MODEL
     job_b_model: str = JOB_B_MODEL
     standin_url: str | None = None  # a running stand-in (http://127.0.0.1:PORT), used without Azure settings
+    # CATALOG_PATH: the app's own setting (catalog_tools.config), which every toolkit command honours too.
+    catalog_path: Path = SHIPPED_CATALOG
+    catalog_path_set: bool = False  # CATALOG_PATH was given (environment or .env), even if it names the shipped one
+    train_file: Path = SHIPPED_TRAIN_FILE  # TRAIN_FILE
+    valid_file: Path = SHIPPED_VALID_FILE  # VALID_FILE
+
+    @property
+    def custom_catalog(self) -> bool:
+        """CATALOG_PATH names another catalog than the one the app ships."""
+        return self.catalog_path.resolve() != SHIPPED_CATALOG.resolve()
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
@@ -148,13 +164,32 @@ def _env_file(env_file: str | Path | None) -> Path | None:
 
 def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str] | None = None) -> ToolkitSettings:
     """Read `.env` (found from the cwd upwards, else the repo's) under the environment (`environ`, default the
-    process's), which wins."""
+    process's), which wins. Relative paths (CATALOG_PATH, TRAIN_FILE, VALID_FILE) are relative to the `.env` folder
+    when they came from `.env`, else to the cwd."""
     path = _env_file(env_file)
-    token = _ENVIRON.set(os.environ if environ is None else environ)
+    env_path = path if path and path.is_file() else None
+    environ = os.environ if environ is None else environ
+    token = _ENVIRON.set(environ)
     try:
-        return ToolkitSettings(_env_file=path if path and path.is_file() else None)  # type: ignore[call-arg]
+        settings = ToolkitSettings(_env_file=env_path)  # type: ignore[call-arg]
     finally:
         _ENVIRON.reset(token)
+    from_environ = {name.upper() for name in environ}
+    updates: dict[str, Any] = {"catalog_path_set": "catalog_path" in settings.model_fields_set}
+    for field in _PATH_SETTINGS:
+        value = getattr(settings, field).expanduser()
+        if not value.is_absolute():
+            base = env_path.resolve().parent if env_path and field.upper() not in from_environ else Path.cwd()
+            updates[field] = (base / value).resolve()
+    return settings.model_copy(update=updates)
+
+
+def catalog_path(env_file: str | Path | None = None) -> Path:
+    """The one catalog setting: CATALOG_PATH from the environment, else from `.env`, else the shipped catalog.
+
+    The app reads the same variable (catalog_tools.config.Settings.catalog_path), so validate, the dry run,
+    reward-hacks, make-dataset, the notebook and the demo all use the catalog the app serves."""
+    return load_settings(env_file).catalog_path
 
 
 # `client.fine_tuning.alpha.graders` and `jobs.pause/resume` first appear in openai 1.78.0 (its CHANGELOG); a

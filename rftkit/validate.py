@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from catalog_tools.config import SHIPPED_CATALOG
 from catalog_tools.search import Catalog, load_products
-from catalog_tools.tools import TOOLS
+from catalog_tools.tools import TOOLS, tool_definitions
 
 from .reference_calls import reference_call_problems
 from .row_rules import (
@@ -121,22 +121,21 @@ def role_for(path: str | Path) -> Role:
     return "valid" if "valid" in name or _VAL_WORD.search(name) else "train"
 
 
-def _catalog_skus(catalog: Catalog | Path | str | None) -> set[str] | None:
-    if catalog is None:
-        return None
-    if isinstance(catalog, Catalog):
-        return set(catalog.by_sku)
-    return {p.sku for p in load_products(Path(catalog))}
+def _load_catalog(catalog: Catalog | Path | str | None) -> Catalog | None:
+    if catalog is None or isinstance(catalog, Catalog):
+        return catalog
+    return Catalog(load_products(Path(catalog)))
 
 
 class _Checker:
     """Checks of one validation run; keeps what the cross-file checks need."""
 
-    def __init__(self, skus: set[str] | None, tool_names: set[str], catalog_name: str = "the catalog"):
-        self.skus = skus
+    def __init__(self, catalog: Catalog | None, tool_names: set[str], catalog_name: str = "the catalog"):
+        self.skus = set(catalog.by_sku) if catalog is not None else None
         self.catalog_name = catalog_name
         self.tool_names = tool_names
-        self.app_tools = {tool.name: tool.definition() for tool in TOOLS}  # what the app serves now
+        self.app_tools = {tool.name: definition for tool, definition in  # what the app serving this catalog gives
+                          zip(TOOLS, tool_definitions(catalog=catalog), strict=True)}
         self.issues: list[Issue] = []
         self.ids: dict[str, str] = {}  # id -> first location
         self.prompts: dict[str, dict[str, str]] = {"train": {}, "valid": {}}  # prompt key -> location
@@ -248,8 +247,9 @@ class _Checker:
                 extra = sorted(set(tool) - {"type", "function"}) + sorted(
                     set(tool["function"]) - {"name", "description", "parameters"})
                 differs = ", ".join(parts + [f"extra key {k!r}" for k in extra]) or "key order"
-                self.add(path, line, "warning", "tools-differ", f"tools[{n}] ({name}) differs from the app's current "
-                         f"schema ({differs}); regenerate it from catalog_tools.tools.tool_definition({name!r})")
+                self.add(path, line, "warning", "tools-differ", f"tools[{n}] ({name}) differs from the app's "
+                         f"current schema for {self.catalog_name} ({differs}); regenerate it with `python -m rftkit "
+                         f"make-dataset` or catalog_tools.tools.tool_definition({name!r}, catalog=...)")
         return names
 
     def reference(self, path: str, line: int, row: dict[str, Any], catalog_row: bool = True) -> None:
@@ -313,13 +313,14 @@ def validate_files(paths: Iterable[str | Path], *, catalog: Catalog | Path | str
                    roles: Mapping[str | Path, Role] | None = None) -> ValidationReport:
     """Validate dataset files together (so duplicate ids and train/valid overlaps across them are found).
 
-    `catalog`: reference SKUs must be in it (default: the app's shipped catalog; None skips the check).
+    `catalog`: reference SKUs must be in it, and rows' tools are compared with the schemas for it (default: the
+    app's shipped catalog; None skips the SKU check and compares with the argument models' schemas).
     `tool_names`: the tools the job config serves (default: every tool the app registers). `roles`: path ->
     "train" | "valid", overriding the name rule.
     """
     name = f"the catalog {catalog}" if isinstance(catalog, (str, Path)) else "the catalog"
     served = set(TOOLS.names if tool_names is None else tool_names)
-    checker = _Checker(_catalog_skus(catalog), served, name)
+    checker = _Checker(_load_catalog(catalog), served, name)
     given = {str(k): v for k, v in (roles or {}).items()}
     summaries, supervised_requests = [], {}
     for p in paths:

@@ -39,23 +39,23 @@ def test_grade_one_answer(capsys):
 def test_grade_one_answer_with_an_item_and_full_json(capsys, tmp_path):
     item = tmp_path / "item.json"
     item.write_text(json.dumps({"reference_answer": "JKT-URB-009"}), encoding="utf-8")
-    assert main(["grade", "--grader", "job-a", "--answer", "jkt-urb-009", "--item", str(item), "--json"]) == 0
+    assert main(["grade", "--grader", "job-a", "--answer", "JKT-URB-008", "--item", str(item), "--json"]) == 0
     out = capsys.readouterr().out
     full = json.loads(out[:out.index("\n}\n") + 2])
-    assert full["reward"] == pytest.approx(0.1 * 10 / 22) and full["sub_rewards"]["exact"] == 0.0
-    assert "mean reward 0.0455 over 1 row" in out
+    assert full["reward"] == pytest.approx(0.1 * 20 / 22) and full["sub_rewards"]["exact"] == 0.0  # a near miss
+    assert "mean reward 0.0909 over 1 row" in out
 
 
 def test_grade_a_file_of_answers_matched_by_id(capsys, tmp_path, data):
     answers = write_jsonl(tmp_path / "answers.jsonl", [
         {"id": "valid-0002", "answer": "JKT-ALP-001"},
-        {"id": "valid-0001", "output_text": "jkt-urb-009"},
+        {"id": "valid-0001", "output_text": "JKT-URB-008"},
     ])
     assert main(["grade", "--grader", "job-a", "--answers", str(answers), "--data", str(data)]) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.startswith("| valid-")]
-    assert lines[0].startswith("| valid-0002 | 1.0000 ") and lines[1].startswith("| valid-0001 | 0.0455 ")
-    assert f"mean reward {(1.0 + 0.1 * 10 / 22) / 2:.4f} over 2 rows" in out
+    assert lines[0].startswith("| valid-0002 | 1.0000 ") and lines[1].startswith("| valid-0001 | 0.0909 ")
+    assert f"mean reward {(1.0 + 0.1 * 20 / 22) / 2:.4f} over 2 rows" in out
 
 
 def test_grade_a_file_of_answers_by_line_order(capsys, tmp_path, data):

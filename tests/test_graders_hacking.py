@@ -80,12 +80,12 @@ def test_job_a_grader_resists_every_attack(catalog):
     report = check_reward_hacks(job_a_grader(), rows(["JKT-URB-009", "JKT-ALP-001"]), catalog)
     assert report.control.mean_reward == pytest.approx(1.0)
     means = {result.attack: result.mean_reward for result in report.attacks}
-    assert means["lower_case"] == pytest.approx(0.1 * 10 / 22)  # the fuzzy tenth only, both SKUs alike
+    assert means["lower_case"] == 0.0  # case-sensitive, and too far from the reference for the fuzzy tenth
     assert means["empty"] == 0.0
-    assert means["near_miss"] == pytest.approx(0.1 * 10 / 11)
+    assert means["near_miss"] == pytest.approx(0.1 * 10 / 11)  # the fuzzy tenth: a near miss keeps its gradient
     assert all(mean < 0.1 for mean in means.values())
-    # The fuzzy tenth pays a hedge a little, but less than one wrong SKU: hedging is not learnable.
-    assert 0 < means["hedged_skus"] < means["near_miss"]
+    # Hedging earns nothing: a list of codes is too far from the reference for the fuzzy tenth.
+    assert means["hedged_skus"] == means["all_skus"] == means["all_candidates"] == 0.0
     assert report.flagged == [] and report.ok() and report.errors == 0
     table = format_report(report)
     assert "| correct " in table and "0 flagged" in table and "FLAGGED" not in table
@@ -105,12 +105,22 @@ def test_a_gameable_grader_is_flagged(catalog):
 
 def test_threshold_is_configurable(catalog):
     job_a = job_a_grader()
-    # near_miss earns 0.1 * 10/11 = 0.091, json_wrapped 0.1 * 2/3, lower_case 0.1 * 10/22.
+    # near_miss earns 0.1 * 10/11 = 0.091; every other attack nothing.
     assert [r.attack for r in check_reward_hacks(job_a, rows(["JKT-URB-009"]), catalog, threshold=0.08).flagged] == [
         "near_miss"]
-    # The hedges keep their own limit (one wrong candidate's reward), whatever the threshold.
-    assert {r.attack for r in check_reward_hacks(job_a, rows(["JKT-URB-009"]), catalog, threshold=0.0).flagged} == {
-        "paragraph", "lower_case", "json_wrapped", "near_miss"}
+    assert [r.attack for r in check_reward_hacks(job_a, rows(["JKT-URB-009"]), catalog, threshold=0.0).flagged] == [
+        "near_miss"]
+
+
+def test_any_reward_for_every_candidate_at_once_is_flagged(catalog):
+    """The issue's rule: listing candidates must earn nothing, whatever the threshold; the old Job A formula paid a
+    hedge about 0.025 through its fuzzy tenth, and is flagged now."""
+    old_job_a = {**job_a_grader(), "calculate_output": "0.9 * exact + 0.1 * fuzzy"}
+    report = check_reward_hacks(old_job_a, rows(["JKT-URB-009", "JKT-ALP-001"]), catalog, threshold=0.9)
+    means = {result.attack: result.mean_reward for result in report.attacks}
+    assert 0 < means["hedged_skus"] < 0.05
+    assert {"hedged_skus", "all_candidates"} <= {result.attack for result in report.flagged}
+    assert not report.ok() and "several candidates at once: above 0" in format_report(report)
 
 
 def test_a_grader_that_pays_nothing_for_the_right_answer_fails(catalog):
@@ -119,9 +129,8 @@ def test_a_grader_that_pays_nothing_for_the_right_answer_fails(catalog):
     report = check_reward_hacks(ne, rows(["JKT-URB-009"]), catalog)
     assert report.control.mean_reward == 0.0
     assert all(result.share is None for result in report.attacks)
-    # Every attack earns 1; the hedges earn no more than the near miss (also 1), so they are not flagged.
-    assert {result.attack for result in report.flagged} == set(CATALOG_ATTACKS) - {
-        "all_candidates", "all_skus", "hedged_skus"}
+    # Every attack earns 1, so every one is flagged, the hedges too.
+    assert {result.attack for result in report.flagged} == set(CATALOG_ATTACKS)
     assert "the correct answer earns nothing" in format_report(report)
 
 

@@ -37,8 +37,10 @@ def test_response_has_the_service_shape():
 
 @pytest.mark.parametrize(("answer", "expected"), [
     ("JKT-URB-009", 1.0),
-    ("jkt-urb-009", 0.1 * 10 / 22),            # exact is case-sensitive: only the fuzzy tenth pays
-    ("JKT-URB-008", 0.1 * 20 / 22),            # near miss
+    ("jkt-urb-009", 0.0),                      # exact is case-sensitive, and 10/22 similar is no near miss
+    ("JKT-URB-008", 0.1 * 20 / 22),            # near miss: the fuzzy tenth pays from 80 % similar up
+    ("JKT-URB-009 JKT-URB-008", 0.0),          # a hedge: 22/34 similar, under 80 %: nothing
+    ("JKT-URB-009, JKT-ALP-001, TNT-BAS-110", 0.0),
     ("JKT-URB-009 ", 0.1 * fuzz.ratio("JKT-URB-009 ", "JKT-URB-009") / 100),  # no trimming
     ("", 0.0),
 ])
@@ -51,7 +53,7 @@ def test_job_a_grader_rewards(answer, expected):
 def test_presets_match_the_contract():
     grader = job_a_grader()
     assert validate_grader(grader) == []
-    assert grader["type"] == "multi" and grader["calculate_output"] == "0.9 * exact + 0.1 * fuzzy"
+    assert grader["type"] == "multi" and grader["calculate_output"] == "0.9 * exact + 0.1 * fuzzy * floor(fuzzy + 0.2)"
     assert grader["invalid_grade"] == 0.0
     exact, fuzzy = grader["graders"]["exact"], grader["graders"]["fuzzy"]
     assert (exact["type"], exact["operation"]) == ("string_check", "eq")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from catalog_tools.grading import Weights, answer_credit, extract_answer, grade, normalize, reference_of, tool_factor
+from catalog_tools.grading import (
+    SkuMatcher,
+    Weights,
+    answer_credit,
+    extract_answer,
+    grade,
+    normalize,
+    reference_of,
+    tool_factor,
+)
 
 REF = "JKT-URB-009"
 W = Weights()
@@ -93,3 +102,30 @@ def test_reference_of():
                 {"reference_answer": None},
                 {"reference_answer": True}, {"reference_answer": ["x"]}):
         assert reference_of(bad) is None
+
+
+@pytest.mark.parametrize("skus", [
+    ["GRDBUR001", "GRDBUR002", "KTLGOO006"],   # no hyphens
+    ["12345", "12346", "20001"],               # digits only
+    ["ab-12", "ab-13", "cd-20"],               # short, lower case
+    ["A_1/x", "A_2/x", "B_9/y"],               # other separators
+])
+def test_hedging_earns_nothing_whatever_the_sku_format(skus):
+    codes = SkuMatcher(skus)
+    reference, other, third = skus
+    weights = Weights()
+
+    def credit(answer: str) -> float:
+        return answer_credit(answer, reference, weights, codes)[0]
+
+    assert credit(reference) == 1.0 and credit(f" {reference.lower()}. ") == 1.0
+    assert credit(", ".join(skus)) == 0.0 and credit(f"{reference} or {other}") == 0.0
+    assert credit(f"{other}\n{reference}\n{third}") == 0.0
+    assert credit(other) == 0.0
+    assert credit(f"The product is {reference}.") == weights.prose_credit  # the one code, in prose
+
+
+def test_an_invented_code_written_like_the_reference_is_a_code():
+    codes = SkuMatcher(["GRDBUR001", "GRDBUR002"])
+    assert answer_credit("GRDBUR001 or GRDBUR011", "GRDBUR001", Weights(), codes) == (0.0, "hedged")
+    assert answer_credit("Item GRDBUR001, 2 in stock", "GRDBUR001", Weights(), codes) == (0.3, "embedded")

@@ -71,7 +71,7 @@ def test_job_a_matches_the_contract_field_by_field():
     assert body["hyperparameters"] == CONTRACT_HYPERPARAMETERS
     grader = body["grader"]
     assert grader["type"] == "multi"
-    assert grader["calculate_output"] == "0.9 * exact + 0.1 * fuzzy"
+    assert grader["calculate_output"] == "0.9 * exact + 0.1 * fuzzy * floor(fuzzy + 0.2)"
     assert set(grader["graders"]) == {"exact", "fuzzy"}
     exact, fuzzy = grader["graders"]["exact"], grader["graders"]["fuzzy"]
     assert (exact["type"], exact["operation"]) == ("string_check", "eq")

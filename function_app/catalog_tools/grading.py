@@ -9,6 +9,10 @@ answer_credit
                   for the SKU alone);
     0.0           anything else: a wrong or near-miss SKU, several SKUs (hedging: listing candidates must not
                   pay), an empty answer.
+    A "SKU" in an answer is any code of the catalog (`SkuMatcher`: any format, `GRDBUR001`, `12345`, `ab-12`), a
+    token written like the reference (same length, digits and letters in the same places: `GRDBUR011` beside
+    `GRDBUR001`, even when not in the catalog) or anything shaped like letter/digit groups joined by hyphens
+    (`JKT-URB-009`).
 tool_factor (only when the row offered tools; the policy says "call the tool first")
     no_tool_factor                                      no tool call recorded for the rollout's trace_id;
     1.0                                                 1 .. free_tool_calls calls;
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +31,40 @@ _FENCE = re.compile(r"^```[A-Za-z0-9_-]*\s*(.*?)\s*```$", re.DOTALL)
 # Product codes: letter/digit groups joined by hyphens (JKT-URB-009).
 _CODE = re.compile(r"(?<![A-Za-z0-9-])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+(?![A-Za-z0-9-])")
 _STRIP = " \t\r\n\"'`*"
+
+
+class SkuMatcher:
+    """Finds a catalog's product codes in a text, whatever their format, case-insensitively.
+
+    A code is found as a whole token: letter/digit runs joined by the separators the catalog's SKUs use (so in
+    "ab-12-x" the code "ab-12" is not found, as the hyphen pattern never split a code). Codes that are not such a
+    token (with spaces, say) are searched for one by one."""
+
+    def __init__(self, skus: Iterable[str]):
+        self.skus = {sku.strip().upper() for sku in skus if sku.strip()}
+        separators = sorted({ch for sku in self.skus for ch in sku if not (ch.isalnum() or ch.isspace())})
+        joint = f"[{re.escape(''.join(separators))}]" if separators else None
+        group = r"[A-Za-z0-9]+"
+        self._token = re.compile(rf"(?<![A-Za-z0-9]){group}(?:{joint}{group})*(?![A-Za-z0-9])" if joint
+                                 else rf"(?<![A-Za-z0-9]){group}(?![A-Za-z0-9])")
+        self._irregular = [(sku, re.compile(rf"(?<![A-Za-z0-9]){re.escape(sku)}(?![A-Za-z0-9])", re.IGNORECASE))
+                           for sku in sorted(self.skus) if not self._token.fullmatch(sku)]
+
+    def find(self, text: str, like: str | None = None) -> set[str]:
+        """The catalog codes in `text`, upper-cased; with `like` (a code with a digit), also every token written
+        like it, in the catalog or not (an invented code in a hedge is still a code)."""
+        tokens = {token.upper() for token in self._token.findall(text)}
+        found = tokens & self.skus
+        found.update(sku for sku, pattern in self._irregular if pattern.search(text))
+        if like is not None and any(ch.isdigit() for ch in like):
+            shape = _shape(like)
+            found.update(token for token in tokens if _shape(token) == shape)
+        return found
+
+
+def _shape(code: str) -> str:
+    """A code's writing: each letter A, each digit 9, other characters kept ("GRDBUR001" -> "AAAAAA999")."""
+    return "".join("A" if ch.isalpha() else "9" if ch.isdigit() else ch for ch in code.upper())
 
 
 @dataclass(frozen=True)
@@ -92,8 +131,10 @@ def normalize(answer: str) -> str:
     return text.strip(_STRIP)
 
 
-def answer_credit(answer: str, reference: str, weights: Weights) -> tuple[float, str]:
-    """Credit for the answer alone, and a one-word verdict."""
+def answer_credit(answer: str, reference: str, weights: Weights,
+                  catalog_codes: SkuMatcher | None = None) -> tuple[float, str]:
+    """Credit for the answer alone, and a one-word verdict. `catalog_codes` makes every code of the catalog count
+    as a SKU when the answer names several (without it, only hyphenated codes do)."""
     bare = normalize(answer)
     ref = normalize(reference)
     if not bare:
@@ -101,6 +142,8 @@ def answer_credit(answer: str, reference: str, weights: Weights) -> tuple[float,
     if bare.upper() == ref.upper():
         return 1.0, "exact"
     codes = {c.upper() for c in _CODE.findall(bare)}
+    if catalog_codes is not None:
+        codes |= catalog_codes.find(bare, like=ref)
     if _CODE.fullmatch(ref):
         found = ref.upper() in codes
     else:
@@ -138,11 +181,11 @@ def reference_of(item: dict[str, Any]) -> str | None:
 
 
 def grade(sample: dict[str, Any], reference: str, tool_calls: int, tool_offered: bool,
-          weights: Weights | None = None) -> Grade:
+          weights: Weights | None = None, catalog_codes: SkuMatcher | None = None) -> Grade:
     """Score one sample. Pure: same inputs, same grade."""
     weights = weights or Weights()
     answer, source = extract_answer(sample)
-    credit, verdict = answer_credit(answer, reference, weights)
+    credit, verdict = answer_credit(answer, reference, weights, catalog_codes)
     factor = tool_factor(tool_calls, tool_offered, weights)
     score = min(1.0, max(0.0, round(credit * factor, 6)))
     return Grade(score, normalize(answer), source, verdict, {"answer": credit, "tool_use": factor})

@@ -25,7 +25,7 @@ from .contracts import (
     new_call_ids,
 )
 from .errors import ApiError
-from .grading import grade, reference_of, tools_offered
+from .grading import SkuMatcher, grade, reference_of, tools_offered
 from .search import Catalog
 from .security import EndpointAuth, endpoint_auth
 from .telemetry import OFF, Telemetry
@@ -55,7 +55,12 @@ class Service:
         self.tools = tools
         self.auth: dict[str, EndpointAuth] = endpoint_auth(settings)
         self.weights = settings.grader_weights()
+        self.catalog_codes = SkuMatcher(catalog.by_sku)  # hedging is caught for any SKU format of the catalog
         self.tool_context = ToolContext(catalog, settings.tool_output_char_budget, settings.tool_time_budget_seconds)
+
+    def tool_definitions(self) -> list[dict[str, Any]]:
+        """The function definitions of the tools served, for the loaded catalog (what dataset rows must carry)."""
+        return self.tools.definitions(self.catalog)
 
     def _unknown_tool(self, name: str | None, route_tool: str | None) -> str:
         if route_tool is not None:  # /tool/<name> serves one tool (this text predates `/tools`: kept as it was)
@@ -137,7 +142,7 @@ class Service:
             except TraceStoreError as exc:
                 raise ApiError(503, "trace_store_unavailable", "cannot read the rollout's tool calls; retry later",
                                headers={"Retry-After": "2"}) from exc
-        result = grade(sample, reference, calls, offered, self.weights)
+        result = grade(sample, reference, calls, offered, self.weights, self.catalog_codes)
         log_context.update(verdict=result.verdict, score=result.score)
         if self.telemetry.enabled:
             self.telemetry.grading(trace_id, result.verdict, result.score, calls,

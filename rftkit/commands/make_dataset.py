@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import DATA_DIR, FUNCTION_APP_DIR
+from .. import DATA_DIR
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("make-dataset", help="write the seeded training and validation JSONL files")
     p.add_argument("--out-dir", type=Path, default=DATA_DIR)
-    p.add_argument("--catalog", type=Path, default=FUNCTION_APP_DIR / "data" / "products.jsonl")
+    p.add_argument("--catalog", type=Path, help="the catalog the tasks are drawn from (default: CATALOG_PATH from the "
+                   "environment or .env, else the shipped catalog)")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: the committed files' seed)")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if the files in --out-dir differ from what would be written")
@@ -20,8 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..datasets import DEFAULT_SEED, stale_files, write_datasets
+    from ..settings import catalog_path
 
     seed = DEFAULT_SEED if args.seed is None else args.seed
+    args.catalog = args.catalog or catalog_path()
     if args.check:
         stale = stale_files(args.out_dir, args.catalog, seed, show_progress=True)
         for path in stale:

@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "reference_answer (default: %(default)s)")
     p.add_argument("--catalog", type=Path, default=None,
                    help="catalog JSONL: adds the catalog attacks (every SKU, hedged SKUs) to code and text rows "
-                        "(default: CATALOG_PATH when set, else the shipped catalog for the shipped data, else none)")
+                        "(default: CATALOG_PATH from the environment or .env, else the shipped catalog for the "
+                        "shipped data, else none)")
     p.add_argument("--no-catalog", action="store_true", help="no catalog attacks, whatever the defaults")
     p.add_argument("--episodes", type=Path, help="dry-run episodes JSONL (`dry-run --episodes`): the codes their "
                    "tool outputs show are each row's candidates for `all_candidates`")
@@ -39,17 +40,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def catalog_path(data: Path, given: Path | None) -> Path | None:
-    """`--catalog`, else the app's CATALOG_PATH setting, else the shipped catalog when `data` is shipped data."""
-    import os
-
-    from catalog_tools.config import SHIPPED_CATALOG
+    """`--catalog`, else the app's CATALOG_PATH setting (environment, then .env), else the shipped catalog when
+    `data` is shipped data."""
+    from ..settings import load_settings
 
     if given is not None:
         return given
-    setting = os.environ.get("CATALOG_PATH", "").strip()
-    if setting:
-        return Path(setting)
-    return SHIPPED_CATALOG if data.resolve().parent == DATA_DIR.resolve() else None
+    settings = load_settings()
+    if settings.catalog_path_set:
+        return settings.catalog_path
+    return settings.catalog_path if data.resolve().parent == DATA_DIR.resolve() else None
 
 
 def run(args: argparse.Namespace) -> int:

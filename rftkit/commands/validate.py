@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
-
-from .. import FUNCTION_APP_DIR
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,11 +14,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--valid", action="append", type=Path, default=[], metavar="FILE", help="a validation file")
     p.add_argument("--strict", action="store_true", help="warnings fail too (exit 1)")
     catalog = p.add_mutually_exclusive_group()
-    # The app's own setting CATALOG_PATH, when set in this shell, so both check against the same catalog.
+    # The app's own setting CATALOG_PATH (environment, then .env), so both check against the same catalog.
     catalog.add_argument("--catalog", type=Path, metavar="PATH",
-                         default=Path(os.environ.get("CATALOG_PATH") or FUNCTION_APP_DIR / "data" / "products.jsonl"),
-                         help="reference SKUs must be in this catalog (default: $CATALOG_PATH, else the shipped "
-                              "one: %(default)s)")
+                         help="reference SKUs must be in this catalog, and rows' tools match its schema (default: "
+                              "CATALOG_PATH from the environment or .env, else the shipped catalog)")
     catalog.add_argument("--no-catalog", action="store_true", help="skip the reference SKU check")
     p.add_argument("--tool-name", action="append", default=[], metavar="NAME",
                    help="a tool the job config serves (repeatable; default: every tool the app serves)")
@@ -31,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from catalog_tools.search import CatalogError
 
+    from ..settings import catalog_path
     from ..validate import validate_files
 
     roles = {**{str(f): "train" for f in args.train}, **{str(f): "valid" for f in args.valid}}
@@ -39,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         print("validate: give at least one file")
         return 2
     try:
-        report = validate_files(paths, catalog=None if args.no_catalog else args.catalog,
+        report = validate_files(paths, catalog=None if args.no_catalog else (args.catalog or catalog_path()),
                                 tool_names=args.tool_name or None, strict=args.strict, roles=roles)
     except CatalogError as exc:
         print(f"validate: {exc}")

@@ -4,8 +4,8 @@ For every dataset row, the grader scores the correct answer (the control) and ea
 the row's reference answer (numbers, short codes, free text; catalog attacks only with a catalog: see `attacks/`),
 each as its own rollout with its own `trace_id`. An attack is flagged when its mean reward is more than `threshold`
 (default 0.5) of the control's mean on the same rows: a policy could learn that shortcut instead of the task. An
-attack giving several candidates at once is flagged when it earns more than one wrong candidate does (nothing,
-for an exact grader). A control mean of 0 means the grader
+attack giving several candidates at once is flagged when it earns anything at all: a policy paid even a little
+for listing learns to list instead of to choose. A control mean of 0 means the grader
 does not even pay the right answer; then every attack that earns anything is flagged.
 
 With `tool_url`, each rollout first makes one real tool call under its `trace_id` (as a policy would), so a grader
@@ -27,7 +27,7 @@ from ..endpoint_errors import not_found, shown_url, unreachable
 from ..progress import progress
 from ..wire import TOOL_NAME, ToolRequest, new_trace_id, sample_from_text, tool_call_body
 from .attacks import CONTROL, Attack, CatalogContext, plan_row
-from .attacks.base import DESCRIPTIONS, WRONG_SINGLE
+from .attacks.base import DESCRIPTIONS
 from .engine import run_grader
 
 ATTACKS: dict[str, str] = DESCRIPTIONS  # every attack name (all families) and what it is
@@ -122,10 +122,9 @@ def check_reward_hacks(grader: dict, rows: Sequence[dict[str, Any]], catalog: Ca
     for (index, item, _), result in zip(jobs, results, strict=True):
         by_attack.setdefault(item.name, []).append((index, item, result))
     control_by_row = {index: result["reward"] for index, _, result in by_attack[CONTROL]}
-    wrong_by_row = {index: result["reward"] for name in WRONG_SINGLE for index, _, result in by_attack.get(name, [])}
-    control = _summary(by_attack[CONTROL], None, {}, threshold)
+    control = _summary(by_attack[CONTROL], None, threshold)
     order = list(DESCRIPTIONS)
-    attacks = [_summary(graded, control_by_row, wrong_by_row, threshold)
+    attacks = [_summary(graded, control_by_row, threshold)
                for name, graded in sorted(by_attack.items(), key=lambda pair: order.index(pair[0]))
                if name != CONTROL]
     families = [RowFamily(str(row.get("id", index + 1)), plan.shape, plan.family)
@@ -150,12 +149,11 @@ def _reference(row: Any, index: int) -> str:
 
 
 def _summary(graded: list[tuple[int, Attack, dict]], control_by_row: dict[int, float] | None,
-             wrong_by_row: dict[int, float], threshold: float) -> AttackResult:
+             threshold: float) -> AttackResult:
     """One answer's results over the rows it was tried on, compared with the control on those same rows.
 
-    Several candidates at once are flagged when they earn more than one wrong candidate (`WRONG_SINGLE`) on the
-    same rows, 0 for an exact grader: a policy paid for hedging learns to list instead of to choose. A grader
-    giving partial credit for closeness (Job A's fuzzy tenth) may pay a hedge a little, but less than a guess.
+    Several candidates at once are flagged when they earn more than nothing, whatever the threshold: a policy
+    paid for hedging, even a little, learns to list instead of to choose.
     """
     first = graded[0][1]
     mean = sum(result["reward"] for _, _, result in graded) / len(graded)
@@ -165,8 +163,7 @@ def _summary(graded: list[tuple[int, Attack, dict]], control_by_row: dict[int, f
     if control_by_row is not None:
         control_mean = sum(control_by_row[index] for index, _, _ in graded) / len(graded)
         share = mean / control_mean if control_mean > 0 else None
-        wrong_mean = sum(wrong_by_row.get(index, 0.0) for index, _, _ in graded) / len(graded)
-        limit = (wrong_mean if first.all_at_once else 0.0 if control_mean <= 0 else threshold * control_mean)
+        limit = 0.0 if first.all_at_once or control_mean <= 0 else threshold * control_mean
         flagged = mean > limit
     description = first.description if len({item.description for _, item, _ in graded}) == 1 else (
         DESCRIPTIONS[first.name])
@@ -212,8 +209,7 @@ def format_report(report: HackReport, accepted: Sequence[str] = ()) -> str:
     notes.extend(_family_notes(report))
     rows = f"{report.rows} row" + ("s" if report.rows != 1 else "")
     notes.append(f"{report.grader_name or 'grader'}: {rows}; flagged = mean reward above "
-                 f"{report.threshold:.0%} of the correct answer's (several candidates at once: above one wrong "
-                 "candidate's); "
+                 f"{report.threshold:.0%} of the correct answer's (several candidates at once: above 0); "
                  f"{len(report.flagged)} flagged")
     return "\n".join([table, *notes])
 

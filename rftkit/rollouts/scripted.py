@@ -17,7 +17,6 @@ import json
 import random
 from typing import Any
 
-from catalog_tools.config import SHIPPED_CATALOG
 from catalog_tools.search import WARMTH_LEVELS, Catalog, Filters
 from catalog_tools.tools import GET_PRODUCT, SEARCH_CATALOG
 
@@ -211,7 +210,11 @@ class ScriptedPolicy:
         self.seed = seed
         self.tool_name = tool_name
         self.detail_tool = detail_tool  # reads one product by SKU, for requests about a shortlist
-        self.catalog = catalog or Catalog.from_path(SHIPPED_CATALOG)
+        if catalog is None:  # the app's catalog setting, CATALOG_PATH (environment, then .env)
+            from ..settings import catalog_path
+
+            catalog = Catalog.from_path(catalog_path())
+        self.catalog = catalog
         self.vocabulary = Vocabulary.from_catalog(self.catalog)
         self.skus = tuple(p.sku for p in self.catalog.products)
 

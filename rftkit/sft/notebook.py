@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..notebook import VALID_FILE, NotebookSession
+from ..notebook import NotebookSession
 
 SFT_MODEL_ENV = "SFT_MODEL"  # the base model to fine-tune (default: sft.job.SFT_DEFAULT_MODEL)
 SFT_DEPLOYMENT_ENV = "SFT_DEPLOYMENT"  # on Azure: the deployment of the fine-tuned model, for the retest
@@ -33,14 +33,16 @@ def grader(session: NotebookSession) -> dict[str, Any]:
 
 async def capture(session: NotebookSession, name: str, policy: Any = None, *, samples_per_row: int = 2,
                   error_rate: float = 0.3, seed: int = 0) -> tuple[Path, Any]:
-    """Play every row of the shipped validation data and write the episodes to `<out>/sft/<name>_episodes.jsonl`."""
+    """Play every row of the session's validation file (VALID_FILE); write the episodes to
+    `<out>/sft/<name>_episodes.jsonl`."""
     from ..jobs import tool_entries
     from ..jsonl import read_jsonl
     from ..rollouts import ScriptedPolicy, run_rollouts, write_episodes
 
-    policy = policy or ScriptedPolicy(error_rate=error_rate, seed=seed)
-    report = await run_rollouts(read_jsonl(VALID_FILE), tools=tool_entries(session.tool_base_url,
-                                                                          func_key=session.settings.func_key),
+    policy = policy or ScriptedPolicy(error_rate=error_rate, seed=seed, catalog=session.catalog())
+    report = await run_rollouts(read_jsonl(session.valid_file), tools=tool_entries(
+                                    session.tool_base_url, func_key=session.settings.func_key,
+                                    names=session.tool_names()),
                                 grader=grader(session), policy=policy, samples_per_row=samples_per_row,
                                 time_limit=300, explain=True)
     path = sft_dir(session) / f"{name}_episodes.jsonl"
@@ -53,7 +55,7 @@ async def label(session: NotebookSession, episodes: Path) -> str:
     from ..jsonl import read_jsonl
     from .label import alabel_with_grader
 
-    rows = {str(r["id"]): r for r in read_jsonl(VALID_FILE)}
+    rows = {str(r["id"]): r for r in read_jsonl(session.valid_file)}
     return (await alabel_with_grader(episodes, grader(session), rows=rows)).render()
 
 
@@ -73,7 +75,7 @@ def build(session: NotebookSession, episodes: Path, min_reward: float = 0.7, see
 
     out = sft_dir(session)
     train, valid = out / "sft_train.jsonl", out / "sft_valid.jsonl"
-    report = build_sft(episodes, VALID_FILE, train, min_reward=min_reward, valid_out=valid, valid_share=0.3,
+    report = build_sft(episodes, session.valid_file, train, min_reward=min_reward, valid_out=valid, valid_share=0.3,
                        seed=seed)
     return train, valid, report.render()
 

@@ -31,11 +31,12 @@ DRY_RUN_NOTICE = ("DRY RUN by the local stand-in: no model is trained and no wei
 
 @functools.lru_cache(maxsize=1)
 def _catalog() -> Any:
-    """The shipped catalog the scripted policy parses requests with, loaded once per process."""
-    from catalog_tools.config import SHIPPED_CATALOG
+    """The catalog the scripted policy parses requests with (CATALOG_PATH, as the app), loaded once per process."""
     from catalog_tools.search import Catalog
 
-    return Catalog.from_path(SHIPPED_CATALOG)
+    from ..settings import catalog_path
+
+    return Catalog.from_path(catalog_path())
 
 
 class DryRunFailure(Exception):

@@ -91,6 +91,16 @@ class SearchResult:
     ignored: list[str] = field(default_factory=list)
 
 
+def _field_problem(error: Any) -> str:
+    """One pydantic error as `field 'price': Input should be ... (got 'abc')`."""
+    field_name = ".".join(str(part) for part in error["loc"]) or "product"
+    if error["type"] == "missing":
+        return f"field {field_name!r} is missing"
+    if error["type"] == "extra_forbidden":
+        return f"field {field_name!r} is not a product field (put extra data in `attributes`)"
+    return f"field {field_name!r}: {error['msg']} (got {error.get('input')!r:.60})"
+
+
 def load_products(path: Path) -> list[Product]:
     """Read a catalog JSONL file; any bad line is a `CatalogError` naming the line."""
     try:
@@ -103,9 +113,16 @@ def load_products(path: Path) -> list[Product]:
         if not line.strip():
             continue
         try:
-            product = Product.model_validate(json.loads(line))
-        except (json.JSONDecodeError, ValidationError) as exc:
-            raise CatalogError(f"{path}:{lineno}: not a valid product: {exc}") from exc
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise CatalogError(f"{path}:{lineno}: not valid JSON: {exc.msg} at column {exc.colno}") from exc
+        if not isinstance(record, dict):
+            raise CatalogError(f"{path}:{lineno}: a product must be a JSON object, not {type(record).__name__}")
+        try:
+            product = Product.model_validate(record)
+        except ValidationError as exc:
+            problems = "; ".join(_field_problem(e) for e in exc.errors(include_url=False))
+            raise CatalogError(f"{path}:{lineno}: not a valid product: {problems} (format: docs/catalog.md)") from exc
         if product.sku in seen:
             raise CatalogError(f"{path}:{lineno}: duplicate sku {product.sku!r}")
         seen.add(product.sku)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..search import Catalog
 from . import get_product, search_catalog
 from .base import Tool, ToolContext, ToolRegistry, error_output
 from .search_catalog import SearchArguments, run_search
@@ -16,22 +17,23 @@ GET_PRODUCT = get_product.NAME
 TOOLS = ToolRegistry([search_catalog.TOOL, get_product.TOOL])
 
 
-def tool_definition(name: str = SEARCH_CATALOG) -> dict[str, Any]:
-    """The Chat-Completions function definition of one registered tool (KeyError for an unknown name)."""
+def tool_definition(name: str = SEARCH_CATALOG, catalog: Catalog | None = None) -> dict[str, Any]:
+    """The Chat-Completions function definition of one registered tool for `catalog` (the one the app serves; None:
+    the argument model's own, which is the shipped catalog's). KeyError for an unknown name."""
     tool = TOOLS.get(name)
     if tool is None:
         raise KeyError(f"no tool named {name!r}; registered: {', '.join(TOOLS.names)}")
-    return tool.definition()
+    return tool.definition(catalog)
 
 
-def tool_parameters(name: str = SEARCH_CATALOG) -> dict[str, Any]:
-    """The `parameters` JSON Schema of one registered tool, generated from its argument model."""
-    return tool_definition(name)["function"]["parameters"]
+def tool_parameters(name: str = SEARCH_CATALOG, catalog: Catalog | None = None) -> dict[str, Any]:
+    """The `parameters` JSON Schema of one registered tool, generated from its argument model (for `catalog`)."""
+    return tool_definition(name, catalog)["function"]["parameters"]
 
 
-def tool_definitions() -> list[dict[str, Any]]:
-    """Every registered tool's definition, in registration order."""
-    return [tool.definition() for tool in TOOLS]
+def tool_definitions(catalog: Catalog | None = None) -> list[dict[str, Any]]:
+    """Every registered tool's definition for `catalog`, in registration order."""
+    return TOOLS.definitions(catalog)
 
 
 __all__ = ["GET_PRODUCT", "SEARCH_CATALOG", "TOOLS", "SearchArguments", "Tool", "ToolContext", "ToolRegistry",

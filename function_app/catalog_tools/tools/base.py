@@ -76,6 +76,8 @@ class Tool(Generic[Args]):
     arguments: type[Args]
     run: Callable[[Args, ToolContext], tuple[str, bool]]
     example: dict[str, Any] = field(default_factory=dict)  # arguments shown in the API docs
+    # The definition fitted to a catalog (its categories, filters it can answer, example values); None: as is.
+    for_catalog: Callable[[dict[str, Any], Catalog], dict[str, Any]] | None = None
 
     def parameters(self) -> dict[str, Any]:
         """The tool's `parameters` JSON Schema, generated from its argument model."""
@@ -83,10 +85,14 @@ class Tool(Generic[Args]):
         schema.pop("description", None)
         return schema
 
-    def definition(self) -> dict[str, Any]:
-        """The Chat-Completions function definition that dataset rows carry in `tools`."""
-        return {"type": "function",
-                "function": {"name": self.name, "description": self.description, "parameters": self.parameters()}}
+    def definition(self, catalog: Catalog | None = None) -> dict[str, Any]:
+        """The Chat-Completions function definition that dataset rows carry in `tools`: for `catalog` when given
+        (what the model sees must match the catalog the app serves), else the argument model's own."""
+        definition = {"type": "function",
+                      "function": {"name": self.name, "description": self.description, "parameters": self.parameters()}}
+        if catalog is not None and self.for_catalog is not None:
+            definition = self.for_catalog(definition, catalog)
+        return definition
 
     def error(self, kind: str, message: str, problems: list[dict[str, Any]] | None = None,
               **extra: Any) -> dict[str, Any]:
@@ -144,6 +150,10 @@ class ToolRegistry:
 
     def get(self, name: str) -> Tool[Any] | None:
         return self._tools.get(name)
+
+    def definitions(self, catalog: Catalog | None = None) -> list[dict[str, Any]]:
+        """Every tool's definition for `catalog` (see `Tool.definition`), in registration order."""
+        return [tool.definition(catalog) for tool in self]
 
     @property
     def names(self) -> list[str]:

@@ -26,6 +26,12 @@ TOOL_DESCRIPTION = (
 SKU_SHAPE = re.compile(r"^(?=.*[0-9])[A-Za-z0-9]+(?:[-_ ][A-Za-z0-9]+)+$")
 STOCK_NOTE = "Stock is recorded for the product as a whole, not per colour or size."
 _VARIANT_KEYS = ("colors", "sizes")
+_SKU = "The product's SKU, e.g. '{example}'."
+
+
+def example_sku(catalog: Catalog) -> str:
+    """A SKU to show the model: the public sample's when the catalog has it, else the catalog's first."""
+    return "JKT-URB-009" if "JKT-URB-009" in catalog.by_sku else catalog.products[0].sku
 
 
 class ProductArguments(BaseModel):
@@ -33,7 +39,7 @@ class ProductArguments(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    sku: str = Field(min_length=1, max_length=64, description="The product's SKU, e.g. 'JKT-URB-009'.")
+    sku: str = Field(min_length=1, max_length=64, description=_SKU.format(example="JKT-URB-009"))
 
 
 def details(product: Product) -> dict[str, Any]:
@@ -57,7 +63,7 @@ def details(product: Product) -> dict[str, Any]:
 
 def _find(catalog: Catalog, sku: str) -> Product | None:
     product = catalog.by_sku.get(sku)
-    if product is None and SKU_SHAPE.match(sku):  # "jkt-urb-009" or "JKT URB 009": the same SKU, typed loosely
+    if product is None:  # "jkt-urb-009" or "JKT URB 009": the same SKU, typed loosely
         matches = catalog.close_skus(sku, limit=1)
         if matches and exact_key(matches[0]) == exact_key(sku):
             product = catalog.by_sku[matches[0]]
@@ -70,7 +76,8 @@ def _run(args: ProductArguments, context: ToolContext) -> tuple[str, bool]:
     product = _find(catalog, sku)
     if product is not None:
         return compact(details(product)), True
-    if not SKU_SHAPE.match(sku):
+    close = catalog.close_skus(sku)
+    if not (SKU_SHAPE.match(sku) or close):  # a catalog's SKUs may have any shape: near one, it is meant as one
         # Often a product name where a SKU belongs: the search finds what it names.
         found: list[str] = []
         try:
@@ -79,15 +86,21 @@ def _run(args: ProductArguments, context: ToolContext) -> tuple[str, bool]:
                 found = [p.sku for p in result.items]
         except SearchTimeout:
             pass
-        error = TOOL.error("invalid_sku", f"{args.sku!r} is not a SKU: SKUs look like 'JKT-URB-009'; to find a "
-                           "product by name or description call search_catalog", [{"field": "sku",
+        error = TOOL.error("invalid_sku", f"{args.sku!r} is not a SKU: SKUs look like {example_sku(catalog)!r}; "
+                           "to find a product by name or description call search_catalog", [{"field": "sku",
                                                                                     "problem": "not a SKU"}],
                            did_you_mean=found)
     else:
         error = TOOL.error("unknown_sku", f"no product has the SKU {sku!r}", [{"field": "sku",
                                                                               "problem": "not in the catalog"}],
-                           did_you_mean=catalog.close_skus(sku))
+                           did_you_mean=close)
     return compact(error), False
 
 
-TOOL: Tool[ProductArguments] = Tool(NAME, TOOL_DESCRIPTION, ProductArguments, _run, example={"sku": "JKT-URB-009"})
+def _for_catalog(definition: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
+    definition["function"]["parameters"]["properties"]["sku"]["description"] = _SKU.format(example=example_sku(catalog))
+    return definition
+
+
+TOOL: Tool[ProductArguments] = Tool(NAME, TOOL_DESCRIPTION, ProductArguments, _run, example={"sku": "JKT-URB-009"},
+                                    for_catalog=_for_catalog)

@@ -19,6 +19,18 @@ TOOL_DESCRIPTION = (
     "`total` matches and the `filters` applied."
 )
 TOP_K_MAX = 20
+# Descriptions whose examples come from the catalog (`_for_catalog`); the argument model shows the shipped one's.
+_QUERY = "Words to look for, e.g. {example} or a product name or SKU. Use an empty string to list by filters alone."
+_CATEGORY = "Only this category, e.g. {examples}."
+_COLOR = "Available in this colour, e.g. {examples}."
+_SIZE = "Available in this size, e.g. {examples}."
+_MAX_CATEGORIES_SHOWN = 30
+# Filters on attributes a catalog may not have: offered only when some product has the attribute.
+_ATTRIBUTE_FILTERS = {"waterproof": "waterproof", "min_warmth": "warmth"}
+
+
+def _quoted(values: Any, joiner: str) -> str:
+    return joiner.join(f"'{v}'" for v in values)
 
 
 class SearchArguments(BaseModel):
@@ -26,11 +38,10 @@ class SearchArguments(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(max_length=300, description="Words to look for, e.g. 'warm jacket' or a product name or "
-                                                    "SKU. Use an empty string to list by filters alone.")
-    category: str | None = Field(default=None, max_length=64, description="Only this category, e.g. 'jackets', "
-                                 "'boots', 'backpacks', 'tents', 'sleeping_bags', 'gloves', 'hats', 'base_layers', "
-                                 "'pants', 'fleece'.")
+    query: str = Field(max_length=300, description=_QUERY.format(example="'warm jacket'"))
+    category: str | None = Field(default=None, max_length=64, description=_CATEGORY.format(examples=_quoted(
+        ("jackets", "boots", "backpacks", "tents", "sleeping_bags", "gloves", "hats", "base_layers", "pants",
+         "fleece"), ", ")))
     min_price: float | None = Field(default=None, ge=0, description="Lowest price, inclusive (USD).")
     max_price: float | None = Field(default=None, ge=0, description="Highest price, inclusive (USD).")
     in_stock: bool | None = Field(default=None, description="true: only products in stock.")
@@ -38,8 +49,8 @@ class SearchArguments(BaseModel):
     waterproof: bool | None = Field(default=None, description="Only waterproof (true) or non-waterproof (false).")
     min_warmth: Warmth | None = Field(
         default=None, description="At least this warm: light < medium < warm < extra_warm.")
-    color: str | None = Field(default=None, max_length=32, description="Available in this colour, e.g. 'navy'.")
-    size: str | None = Field(default=None, max_length=16, description="Available in this size, e.g. 'M' or '10'.")
+    color: str | None = Field(default=None, max_length=32, description=_COLOR.format(examples="'navy'"))
+    size: str | None = Field(default=None, max_length=16, description=_SIZE.format(examples="'M' or '10'"))
     sort: SortOrder = Field(
         default="relevance", description="Order of results.")
     top_k: int = Field(default=5, ge=1, le=TOP_K_MAX, description=f"How many results to return (1-{TOP_K_MAX}).")
@@ -126,8 +137,44 @@ def _run(args: SearchArguments, context: ToolContext) -> tuple[str, bool]:
     return json.dumps(_fit(_payload(args, result, filters), budget), separators=(",", ":"), ensure_ascii=False), True
 
 
+def _examples(preferred: tuple[str, ...], present: tuple[str, ...], counted: list[str], most: int) -> tuple[str, ...]:
+    """The preferred examples the catalog has, else its most common values."""
+    kept = tuple(v for v in preferred if v in present)
+    if kept:
+        return kept
+    order = {v: i for i, v in enumerate(counted)}
+    return tuple(sorted(present, key=lambda v: (-counted.count(v), order.get(v, 0)))[:most])
+
+
+def _for_catalog(definition: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
+    """The definition for `catalog`: its categories, only the filters its products can answer, example values it
+    has. For the shipped catalog this is the argument model's own schema, byte for byte."""
+    properties = definition["function"]["parameters"]["properties"]
+    example = "'warm jacket'"
+    if catalog.search("warm jacket").match != "all_terms":  # the example must find something in this catalog
+        example = f"'{catalog.products[0].category.replace('_', ' ')}'"
+    properties["query"]["description"] = _QUERY.format(example=example)
+    categories = list(dict.fromkeys(p.category for p in catalog.products))  # in order of first appearance
+    properties["category"]["description"] = _CATEGORY.format(
+        examples=_quoted(categories[:_MAX_CATEGORIES_SHOWN], ", "))
+    attributes = {key for p in catalog.products for key in p.attributes}
+    for argument, attribute in _ATTRIBUTE_FILTERS.items():
+        if attribute not in attributes:
+            del properties[argument]
+    for argument, template, present, key, preferred, norm in (
+            ("color", _COLOR, catalog.colors, "colors", ("navy",), str.lower),
+            ("size", _SIZE, catalog.sizes, "sizes", ("M", "10"), str.upper)):
+        if not present:
+            del properties[argument]
+            continue
+        counted = [norm(str(v)) for p in catalog.products for v in p.attributes.get(key, [])]
+        properties[argument]["description"] = template.format(
+            examples=_quoted(_examples(preferred, present, counted, len(preferred)), " or "))
+    return definition
+
+
 TOOL: Tool[SearchArguments] = Tool(NAME, TOOL_DESCRIPTION, SearchArguments, _run,
-                                   example={"query": "Urban Puffer", "top_k": 3})
+                                   example={"query": "Urban Puffer", "top_k": 3}, for_catalog=_for_catalog)
 
 
 def run_search(raw_arguments: Any, catalog: Catalog, budget: int,

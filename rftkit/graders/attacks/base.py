@@ -44,10 +44,8 @@ FAMILY_OF: dict[str, str] = {
     **dict.fromkeys(["paragraph", "json_wrapped", "empty"], "any"),
     **dict.fromkeys(["all_skus", "hedged_skus"], "catalog"),
 }
-# Attacks that give several candidate answers at once: flagged, whatever the threshold, when they earn more than
-# one wrong candidate alone (`WRONG_SINGLE`, the row's close wrong answer; nothing when the row has none).
+# Attacks that give several candidate answers at once: flagged, whatever the threshold, when they earn anything.
 ALL_AT_ONCE = frozenset({"several_numbers", "all_candidates", "all_skus", "hedged_skus"})
-WRONG_SINGLE = frozenset({"near_miss", "last_digit"})
 
 
 def describe(name: str) -> str:
