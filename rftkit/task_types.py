@@ -457,6 +457,8 @@ def _spec_check(draw: Draw, difficulty: str, variant: str) -> Candidate | None:
     attribute, excluded, rule = SPEC_CHECKS[variant]
     pool = tuple(k for k in ATTRIBUTES + ("in_stock", "min_rating", "max_price", "min_price") if k != excluded)
     categories = sorted(c for c, products in draw.by_category.items() if attribute in products[0]["attributes"])
+    if not categories:  # another shop's catalog without this spec: the cell stays short, as make-dataset allows
+        return None
     p = draw.product(rng.choice(categories))
     spec = _shortlist_search(draw, p, pool, {"easy": 1, "medium": 2, "hard": 3}[difficulty])
     if spec is None:

@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from rftkit import notebook as rk
+from rftkit.settings import SHIPPED_TRAIN_FILE, SHIPPED_VALID_FILE
 
 REPO = Path(__file__).resolve().parent.parent
 AZURE_VARS = ("AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY", "TOOL_BASE_URL", "FUNC_APP_NAME", "FUNC_KEY",
@@ -53,7 +54,7 @@ def test_demo_exits_cleanly_and_says_where_its_outputs_are(demo):
 def test_demo_shows_the_plan_and_needs_no_submit_flag_on_the_standin(demo):
     proc, _ = demo
     assert proc.stdout.index("LOCAL STAND-IN: these jobs are free dry runs") < proc.stdout.index("summary (")
-    for path in (rk.TRAIN_FILE, rk.VALID_FILE):  # the shipped files' own row counts
+    for path in (SHIPPED_TRAIN_FILE, SHIPPED_VALID_FILE):  # the shipped files' own row counts
         rows = len(path.read_text(encoding="utf-8").splitlines())
         assert f"{path.name}: {rows} rows" in proc.stdout
     assert "Nothing was submitted" not in proc.stdout

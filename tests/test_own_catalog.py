@@ -10,7 +10,7 @@ import pytest
 
 from catalog_tools.config import Settings
 from catalog_tools.search import Catalog
-from catalog_tools.tools import tool_definition
+from catalog_tools.tools import tool_definition, tool_definitions
 from rftkit import DATA_DIR
 from rftkit.__main__ import main
 from rftkit.demo import run_demo
@@ -72,7 +72,9 @@ def test_the_tool_schema_is_the_catalogs(shop):
     category = properties["category"]["description"]
     assert "'grinders', 'kettles', 'scales', 'brewers', 'filters'" in category and "jackets" not in category
     assert "jacket" not in json.dumps(definition)
-    assert read_jsonl(train)[0]["tools"] == [definition]  # the rows carry exactly that schema
+    # the rows carry exactly the schemas the app serving this catalog gives, of every tool it serves
+    assert read_jsonl(train)[0]["tools"] == tool_definitions(catalog=Catalog.from_path(catalog))
+    assert read_jsonl(train)[0]["tools"][0] == definition
     developer = read_jsonl(train)[0]["messages"][0]["content"]
     assert "outdoor-gear" not in developer and "(for example XXXXXX000)" in developer  # written like GRDBUR001
     get_product = tool_definition("get_product", Catalog.from_path(catalog))
@@ -117,7 +119,8 @@ def test_reward_hacks_uses_the_catalog_and_flags_a_grader_paying_the_list(shop, 
 def test_a_scripted_dry_run_answers_with_the_catalogs_skus(shop, app_url, tmp_path, capsys):
     catalog, _, valid = shop
     episodes = tmp_path / "episodes.jsonl"
-    assert main(["dry-run", "--data", str(valid), "--tool-url", f"{app_url}/tool/search_catalog",
+    assert main(["dry-run", "--data", str(valid), "--tool", f"search_catalog={app_url}/tool/search_catalog",
+                 "--tool", f"get_product={app_url}/tool/get_product",
                  "--grader-url", f"{app_url}/score", "--episodes", str(episodes)]) == 0
     played = read_episodes(episodes)
     answers = {episode.final_answer for episode in played}
@@ -143,7 +146,7 @@ def test_the_app_gives_the_schema_for_its_catalog_and_the_shipped_one_is_unchang
     assert app.state.service.tool_definitions() != tool_definitions()
     # The shipped catalog's schema is the argument model's own, byte for byte, as the committed rows carry it.
     assert json.dumps(tool_definitions(catalog)) == json.dumps(tool_definitions())
-    assert read_jsonl(DATA_DIR / "valid_tool.jsonl")[0]["tools"] == [tool_definition(catalog=catalog)]
+    assert read_jsonl(DATA_DIR / "valid_tool.jsonl")[0]["tools"] == tool_definitions(catalog=catalog)
 
 
 def test_the_settings_come_from_the_environment_then_env_then_the_shipped_files(tmp_path):

@@ -241,7 +241,7 @@ def test_rows_with_every_app_tool_are_served_by_default(files: tuple[Path, Path]
     report = validate_files([train, files[1]])
     assert codes_at(report, "warning") == [("tools-differ", f"{train}:5")] and report.ok
     assert "tools[2] (get_product)" in report.warnings[0].message and "parameters" in report.warnings[0].message
-    assert "tool_definition('get_product')" in report.warnings[0].message
+    assert "tool_definition('get_product'" in report.warnings[0].message
 
 
 def test_request_that_never_mentions_the_tool(files: tuple[Path, Path]):
