@@ -19,6 +19,8 @@ from rftkit.rollouts import read_episodes
 from tests.catalog_fixture import write_catalog
 from tests.support import serve
 
+pytestmark = [pytest.mark.slow, pytest.mark.integration]  # the app under uvicorn and a demo run
+
 
 @pytest.fixture()
 def shop(tmp_path, monkeypatch):
