@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from rftkit.servers import spawn_uvicorn, stop_process, wait_until_serving
+from rftkit.util.servers import spawn_uvicorn, stop_process, wait_until_serving
 
 REPO = Path(__file__).resolve().parent.parent
 NOFILE = 65_536  # 1,024 connections need more than the usual soft limit of 1,024 descriptors
@@ -116,7 +116,7 @@ class Server:
 def uvicorn_server(app: str, app_dir: Path, env: dict[str, str], access_log: bool = False,
                    timeout: float = 120.0) -> Iterator[Server]:
     """`python -m uvicorn APP --app-dir DIR` (one worker) on a loopback socket bound before it starts
-    (`rftkit.servers.spawn_uvicorn`); ready once it answers HTTP."""
+    (`rftkit.util.servers.spawn_uvicorn`); ready once it answers HTTP."""
     args = ["--log-level", "warning", *([] if access_log else ["--no-access-log"])]
     # Output goes to a file, not a pipe: a full pipe would stall the server mid-run.
     with tempfile.NamedTemporaryFile("w+", prefix="bench-uvicorn-", suffix=".log", delete=False) as log_file:

@@ -107,7 +107,7 @@ def _search(search: dict[str, Any]) -> list[str]:
     queries = search["sizes"][0]["queries"] if search["sizes"] else 0
     scan_queries = search["sizes"][0]["scan"]["queries"] if search["sizes"] else 0
     lines = ["## 2. Search at scale (index vs plain Python linear scan)", "",
-             f"Generated catalogs (`rftkit.catalog_gen`), {queries} queries per catalog for the index (after one "
+             f"Generated catalogs (`rftkit.data.catalog_gen`), {queries} queries per catalog for the index (after one "
              f"unmeasured pass); the scan runs the first {scan_queries}, and the speed-ups compare the index on those "
              "same queries. Memory is the RSS growth of a fresh process while building.", ""]
     lines += _table(["products", "index build s", "index MiB", "index p50 ms", "index p99 ms", "scan p50 ms",

@@ -107,7 +107,7 @@ def _speedup(slow: dict[str, float], fast: dict[str, float], key: str) -> float 
 
 
 def run(profile: Profile) -> dict[str, Any]:
-    from rftkit.catalog_gen import generate_catalog
+    from rftkit.data.catalog_gen import generate_catalog
 
     results = []
     context = multiprocessing.get_context("spawn")

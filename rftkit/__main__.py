@@ -7,7 +7,7 @@ import importlib
 import pkgutil
 import sys
 
-from . import commands
+from rftkit import commands
 
 
 def build_parser() -> argparse.ArgumentParser:

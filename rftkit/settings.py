@@ -23,9 +23,8 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSetti
 from pydantic_settings.sources.utils import parse_env_vars
 
 from catalog_tools.config import SHIPPED_CATALOG
-
-from . import DATA_DIR, REPO_ROOT
-from .jobs import JOB_A_MODEL, JOB_B_MODEL
+from rftkit import DATA_DIR, REPO_ROOT
+from rftkit.jobs.builders import JOB_A_MODEL, JOB_B_MODEL
 
 if TYPE_CHECKING:
     from openai import OpenAI

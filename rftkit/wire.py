@@ -2,7 +2,7 @@
 
 - the tool-call wrapper POSTed to a tool's `server_url`, and the `item` (the dataset row as forwarded);
 - the `sample` of a finished rollout and the grader request `{sample, item, trace_id}`;
-- trace ids, message roles, the service's retries, job statuses (re-exported from `rftkit.job_status`) and the
+- trace ids, message roles, the service's retries, job statuses (re-exported from `rftkit.jobs.status`) and the
   1 MB body limit (the app's value, `catalog_tools.config`: rftkit imports the app's domain, never the reverse).
 
 Sources: docs/service-contract.md#tool-endpoint, #endpoint-grader and #limits-and-service-behaviour. The grader
@@ -19,8 +19,7 @@ from typing import Any
 
 from catalog_tools.config import MAX_BODY_BYTES
 from catalog_tools.tools import SEARCH_CATALOG as TOOL_NAME
-
-from .job_status import ACTIVE_STATUSES, JOB_STATUSES, TERMINAL_STATUSES, is_terminal
+from rftkit.jobs.status import ACTIVE_STATUSES, JOB_STATUSES, TERMINAL_STATUSES, is_terminal
 
 __all__ = [
     "ACTIVE_STATUSES", "GRADER_MESSAGE_ROLES", "JOB_STATUSES", "MAX_BODY_BYTES", "RESERVED_ROW_KEYS", "ROW_ROLES",

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from catalog_tools.tools.search_catalog import run_search
 from rftkit import DATA_DIR
-from rftkit.jsonl import read_jsonl
+from rftkit.util.jsonl import read_jsonl
 from tests.support import shipped_catalog
 
 GET_PRODUCT = {"type": "function", "function": {

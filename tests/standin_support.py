@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from openai import OpenAI
 
-from rftkit.job_status import TERMINAL_STATUSES
+from rftkit.jobs.status import TERMINAL_STATUSES
 from rftkit.standin import StandinConfig, StandinServer
 from tests.rft_rows import ROWS, write_jsonl
 from tests.support import make_app, serve

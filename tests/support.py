@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,7 +13,10 @@ from fastapi import FastAPI
 from catalog_tools.app import create_app
 from catalog_tools.config import SHIPPED_CATALOG, Settings
 from catalog_tools.search import Catalog
-from rftkit.servers import BackgroundServer
+from rftkit.util.servers import BackgroundServer
+
+# The repository root, whatever the depth of the test file that asks.
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _CATALOG: Catalog | None = None
 # AsgiFunctionApp.__del__ runs asyncio.run(...): garbage-collected inside a later test's event loop it fails.
@@ -63,7 +67,8 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def serve(app: Any, port: int = 0, timeout: float = 20.0) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn on 127.0.0.1 in a background thread (`rftkit.servers`); yield its base URL."""
+    """Serve an ASGI app with uvicorn on 127.0.0.1 in a background thread (`rftkit.util.servers`); yield its base
+    URL."""
     server = BackgroundServer(app, port=port, lifespan="off").start(timeout)
     try:
         yield server.url

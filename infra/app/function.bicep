@@ -56,7 +56,7 @@ resource functionApp 'Microsoft.Web/sites@2024-04-01' = {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
       http20Enabled: true
-      // Every setting here is one the app or the Functions host reads (tests/test_infra.py checks the names).
+      // Every setting here is one the app or the Functions host reads (tests/infra/test_infra.py checks the names).
       // Flex Consumption takes the runtime from functionAppConfig and rejects FUNCTIONS_WORKER_RUNTIME here.
       appSettings: [
         // The host's own storage through the identity: no connection string, shared keys are off.

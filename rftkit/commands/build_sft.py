@@ -9,7 +9,7 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..sft.build import DEFAULT_MAX_TOOL_OUTPUT_CHARS
+    from rftkit.sft.build import DEFAULT_MAX_TOOL_OUTPUT_CHARS
 
     p = sub.add_parser("build-sft", help="build a supervised (chat + tool calls) set from labelled episodes",
                        description=__doc__)
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..sft.build import build_sft
+    from rftkit.sft.build import build_sft
 
     if not 0 <= args.valid_share < 1:
         print("build-sft: --valid-share must be in [0, 1)", file=sys.stderr)

@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..rollouts import compare_files
+    from rftkit.rollouts import compare_files
 
     try:
         comparison = compare_files(args.base, args.tuned)

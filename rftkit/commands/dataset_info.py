@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..sft.info import dataset_info, render, to_json
+    from rftkit.sft.info import dataset_info, render, to_json
 
     try:
         info = dataset_info(args.file, args.epochs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import REPO_ROOT
+from rftkit import REPO_ROOT
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..demo import run_demo
+    from rftkit.notebook.demo import run_demo
 
     return run_demo(args.output_dir, cell_timeout=args.cell_timeout, step_delay=args.step_delay,
                     error_rate=args.error_rate, submit=args.submit)

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..jsonl import read_jsonl
+from rftkit.util.jsonl import read_jsonl
 
 
 def _header(text: str) -> str:
     """Checked here for a clear argparse error; bound to tools later, once the job's tools are known."""
-    from ..headers import HeaderError, parse_header
+    from rftkit.util.headers import HeaderError, parse_header
 
     try:
         parse_header(text)
@@ -79,7 +79,7 @@ def load_rows(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
 
 def load_job(args: argparse.Namespace) -> dict[str, Any] | None:
     """The `method.reinforcement` of `--job`, or None."""
-    from ..rollouts.tools import job_method
+    from rftkit.rollouts.tools import job_method
 
     if args.job is None:
         return None
@@ -92,7 +92,7 @@ def load_job(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def load_tools(args: argparse.Namespace, job: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The job's tools, with --tool / --tool-url added or replacing a URL, and --tool-header applied."""
-    from ..rollouts.tools import job_tools, merge_tools, parse_tool
+    from rftkit.rollouts.tools import job_tools, merge_tools, parse_tool
 
     base = job_tools(job, str(args.job)) if job else []
     urls = [parse_tool(text) for text in args.tool]
@@ -104,12 +104,12 @@ def load_tools(args: argparse.Namespace, job: dict[str, Any] | None) -> list[dic
 
 
 def load_grader(args: argparse.Namespace, job: dict[str, Any] | None = None) -> dict[str, Any]:
-    from ..headers import parse_headers
+    from rftkit.util.headers import parse_headers
 
     if args.grader_url:
         grader: dict[str, Any] = {"type": "endpoint", "name": "catalog_grader", "url": args.grader_url}
     elif args.grader == "job-a":
-        from ..graders.presets import job_a_grader
+        from rftkit.graders.presets import job_a_grader
 
         grader = dict(job_a_grader())
     elif args.grader:
@@ -139,8 +139,8 @@ def default_policy(args: argparse.Namespace, tool_names: list[str] | None) -> st
 
 
 def make_policy(args: argparse.Namespace, tools: list[dict[str, Any]] | None = None) -> Any:
-    from ..rollouts import ModelPolicy, ScriptedPolicy, azure_client
-    from ..rollouts.policies import AutoPolicy, ReplayPolicy, SchemaPolicy
+    from rftkit.rollouts import ModelPolicy, ScriptedPolicy, azure_client
+    from rftkit.rollouts.policies import AutoPolicy, ReplayPolicy, SchemaPolicy
 
     names = [t["name"] for t in tools] if tools is not None else None
     name = args.policy or default_policy(args, names)
@@ -155,7 +155,7 @@ def make_policy(args: argparse.Namespace, tools: list[dict[str, Any]] | None = N
                             tool_names=names)
     if not args.model:
         raise ValueError("--policy model needs --model DEPLOYMENT")
-    from ..settings import load_settings
+    from rftkit.settings import load_settings
 
     settings = load_settings()
     if not settings.azure_openai_endpoint or not settings.azure_openai_api_key:
@@ -167,8 +167,8 @@ def make_policy(args: argparse.Namespace, tools: list[dict[str, Any]] | None = N
 
 async def _dry_run(args: argparse.Namespace, rows: list[dict[str, Any]], grader: dict[str, Any],
                    tools: list[dict[str, Any]], max_steps: int) -> Any:
-    from ..progress import progress
-    from ..rollouts import run_rollouts
+    from rftkit.rollouts import run_rollouts
+    from rftkit.util.progress import progress
 
     policy = make_policy(args, tools)
     try:
@@ -189,7 +189,7 @@ def _played_by(report: Any, name: str) -> list[Any]:
 
 def findings(report: Any, args: argparse.Namespace) -> tuple[dict[str, Any], list[str], int]:
     """The replay / schema policies' own findings (JSON, text) and the run's exit code."""
-    from ..rollouts.policies import render_replay, render_schema, replay_findings, schema_findings
+    from rftkit.rollouts.policies import render_replay, render_schema, replay_findings, schema_findings
 
     data: dict[str, Any] = {}
     text: list[str] = []
@@ -213,7 +213,7 @@ def findings(report: Any, args: argparse.Namespace) -> tuple[dict[str, Any], lis
 def run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ..rollouts import write_episodes
+    from rftkit.rollouts import write_episodes
 
     try:
         rows = load_rows(args.data, args.limit)

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..graders.io import load_grader, parse_headers, unusable_grader_message
+    from rftkit.graders.io import load_grader, parse_headers, unusable_grader_message
 
     try:
         grader = load_grader(args.grader, parse_headers(args.header))
@@ -52,8 +52,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _cases(args: argparse.Namespace) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
     """(row label, sample, item) for each answer to grade."""
-    from ..graders import sample_from_text
-    from ..jsonl import read_jsonl
+    from rftkit.graders import sample_from_text
+    from rftkit.util.jsonl import read_jsonl
 
     if args.answer is not None:
         if args.answers or args.data:
@@ -92,7 +92,7 @@ def _item(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _sample(answer: dict[str, Any], number: int) -> dict[str, Any]:
-    from ..graders import sample_from_text
+    from rftkit.graders import sample_from_text
 
     if isinstance(answer.get("sample"), dict):
         return answer["sample"]
@@ -108,9 +108,9 @@ def _grade_all(grader: dict, cases: list[tuple[str, dict, dict]], concurrency: i
 
     import httpx
 
-    from ..graders import run_grader
-    from ..progress import progress
-    from ..wire import new_trace_id
+    from rftkit.graders import run_grader
+    from rftkit.util.progress import progress
+    from rftkit.wire import new_trace_id
 
     def grade(case: tuple[str, dict, dict]) -> dict:
         trace_id = new_trace_id()
@@ -128,8 +128,8 @@ def _grade_all(grader: dict, cases: list[tuple[str, dict, dict]], concurrency: i
 
 def _explanations(grader: dict, result: dict, sample: dict, item: dict, trace_id: str, client: Any) -> list[dict]:
     """Why each endpoint grader that answered paid less than 1, when it can say (this app's `?explain=true`)."""
-    from ..graders.endpoint import explain_score, why_score
-    from ..wire import grader_body
+    from rftkit.graders.endpoint import explain_score, why_score
+    from rftkit.wire import grader_body
 
     if result["metadata"]["error_messages"]:
         return []
@@ -152,7 +152,7 @@ def _explanations(grader: dict, result: dict, sample: dict, item: dict, trace_id
 
 
 def _print(cases: list[tuple[str, dict, dict]], results: list[dict], full: bool) -> None:
-    from ..graders.io import markdown_table
+    from rftkit.graders.io import markdown_table
 
     lines = []
     for (label, sample, _), result in zip(cases, results, strict=True):

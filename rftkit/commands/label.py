@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .grade import GRADER_HELP
+from rftkit.commands.grade import GRADER_HELP
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,9 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..graders.io import load_grader, parse_headers, unusable_grader_message
-    from ..jsonl import read_jsonl
-    from ..sft.label import label_by_hand, label_with_grader
+    from rftkit.graders.io import load_grader, parse_headers, unusable_grader_message
+    from rftkit.sft.label import label_by_hand, label_with_grader
+    from rftkit.util.jsonl import read_jsonl
 
     by_hand = args.episode_id is not None or args.reward is not None or args.reason is not None
     try:

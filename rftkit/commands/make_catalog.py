@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import FUNCTION_APP_DIR
+from rftkit import FUNCTION_APP_DIR
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ..catalog_gen import DEFAULT_SEED, DEFAULT_SIZE
+    from rftkit.data.catalog_gen import DEFAULT_SEED, DEFAULT_SIZE
 
     p = sub.add_parser("make-catalog", help="write the seeded product catalog (JSONL)")
     p.add_argument("--out", type=Path, default=FUNCTION_APP_DIR / "data" / "products.jsonl")
@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..catalog_gen import write_catalog
+    from rftkit.data.catalog_gen import write_catalog
 
     count = write_catalog(args.out, args.size, args.seed)
     print(f"wrote {count} products to {args.out}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import DATA_DIR
+from rftkit import DATA_DIR
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,8 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..datasets import DEFAULT_SEED, stale_files, write_datasets
-    from ..settings import catalog_path
+    from rftkit.data.datasets import DEFAULT_SEED, stale_files, write_datasets
+    from rftkit.settings import catalog_path
 
     seed = DEFAULT_SEED if args.seed is None else args.seed
     args.catalog = args.catalog or catalog_path()

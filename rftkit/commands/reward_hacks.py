@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import DATA_DIR
+from rftkit import DATA_DIR
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def catalog_path(data: Path, given: Path | None) -> Path | None:
     """`--catalog`, else the app's CATALOG_PATH setting (environment, then .env), else the shipped catalog when
     `data` is shipped data."""
-    from ..settings import load_settings
+    from rftkit.settings import load_settings
 
     if given is not None:
         return given
@@ -56,12 +56,11 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from catalog_tools.search import CatalogError
-
-    from ..graders.attacks import CatalogContext
-    from ..graders.hacking import ATTACKS, check_reward_hacks, format_report, report_json, tool_outputs_by_row
-    from ..graders.io import load_grader, parse_headers, unusable_grader_message
-    from ..jsonl import read_jsonl
-    from ..rollouts import read_episodes
+    from rftkit.graders.attacks import CatalogContext
+    from rftkit.graders.hacking import ATTACKS, check_reward_hacks, format_report, report_json, tool_outputs_by_row
+    from rftkit.graders.io import load_grader, parse_headers, unusable_grader_message
+    from rftkit.rollouts import read_episodes
+    from rftkit.util.jsonl import read_jsonl
 
     try:
         grader = load_grader(args.grader, parse_headers(args.header))

@@ -19,8 +19,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import REPO_ROOT
-    from ..envfile import update_env_file
+    from rftkit import REPO_ROOT
+    from rftkit.util.envfile import update_env_file
 
     try:
         updates = parse_assignments(args.assignments, os.environ)

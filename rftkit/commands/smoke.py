@@ -30,9 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import httpx
 
-    from .. import REPO_ROOT
-    from ..notebook import NotebookSession, smoke_test_endpoints
-    from ..settings import SettingsError, load_settings
+    from rftkit import REPO_ROOT
+    from rftkit.notebook import NotebookSession, smoke_test_endpoints
+    from rftkit.settings import SettingsError, load_settings
 
     try:
         settings = load_settings(args.env_file)

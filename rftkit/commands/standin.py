@@ -10,10 +10,10 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from ..job_rules import LOOPBACK_HOSTS
+from rftkit.jobs.rules import LOOPBACK_HOSTS
 
 if TYPE_CHECKING:
-    from ..standin import StandinConfig
+    from rftkit.standin import StandinConfig
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,14 +33,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def config_from(args: argparse.Namespace) -> StandinConfig:
-    from ..standin import StandinConfig
+    from rftkit.standin import StandinConfig
 
     return StandinConfig(steps=args.steps, step_delay=args.step_delay, policy_error_rate=args.policy_error_rate,
                          allow_any_model=args.allow_any_model)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..standin import run_standin
+    from rftkit.standin import run_standin
 
     if args.host not in LOOPBACK_HOSTS:
         print(f"warning: serving on {args.host}: the stand-in has no authentication and keeps uploads in memory",

@@ -26,9 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from catalog_tools.search import CatalogError
-
-    from ..settings import catalog_path
-    from ..validate import validate_files
+    from rftkit.data.validate import validate_files
+    from rftkit.settings import catalog_path
 
     roles = {**{str(f): "train" for f in args.train}, **{str(f): "valid" for f in args.valid}}
     paths = [*args.files, *args.train, *args.valid]

@@ -14,8 +14,8 @@ Only fuzzy_match is known to equal the service; see text_similarity for the appr
 
 from __future__ import annotations
 
-from ..wire import sample_from_text
-from .engine import arun_grader, run_grader
-from .validation import validate_grader
+from rftkit.graders.engine import arun_grader, run_grader
+from rftkit.graders.validation import validate_grader
+from rftkit.wire import sample_from_text
 
 __all__ = ["arun_grader", "run_grader", "sample_from_text", "validate_grader"]

@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
-from ..endpoint_errors import NOT_FOUND_FIX, UNREACHABLE_FIX
-from ..wire import MAX_BODY_BYTES, RetryPolicy
+from rftkit.util.endpoint_errors import NOT_FOUND_FIX, UNREACHABLE_FIX
+from rftkit.wire import MAX_BODY_BYTES, RetryPolicy
 
 TIMEOUT_SECONDS = 60.0
 UNRESPONSIVE = "unresponsive_reward_error"

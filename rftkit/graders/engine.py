@@ -17,14 +17,14 @@ from typing import Any
 
 import httpx
 
-from ..endpoint_errors import shown_url
-from ..wire import grader_body, new_trace_id
-from .endpoint import EndpointReply, acall_endpoint, call_endpoint
-from .formula import FormulaError, parse_formula
-from .result import Outcome, response
-from .templates import TemplateVariableError, render
-from .text_similarity import similarity, string_check
-from .validation import grader_problems
+from rftkit.graders.endpoint import EndpointReply, acall_endpoint, call_endpoint
+from rftkit.graders.formula import FormulaError, parse_formula
+from rftkit.graders.result import Outcome, response
+from rftkit.graders.templates import TemplateVariableError, render
+from rftkit.graders.text_similarity import similarity, string_check
+from rftkit.graders.validation import grader_problems
+from rftkit.util.endpoint_errors import shown_url
+from rftkit.wire import grader_body, new_trace_id
 
 Path = tuple[str, ...]  # where a grader sits: () for the top level, (key,) inside a multi grader
 

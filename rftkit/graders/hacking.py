@@ -23,12 +23,12 @@ from typing import Any
 
 import httpx
 
-from ..endpoint_errors import not_found, shown_url, unreachable
-from ..progress import progress
-from ..wire import TOOL_NAME, ToolRequest, new_trace_id, sample_from_text, tool_call_body
-from .attacks import CONTROL, Attack, CatalogContext, plan_row
-from .attacks.base import DESCRIPTIONS
-from .engine import run_grader
+from rftkit.graders.attacks import CONTROL, Attack, CatalogContext, plan_row
+from rftkit.graders.attacks.base import DESCRIPTIONS
+from rftkit.graders.engine import run_grader
+from rftkit.util.endpoint_errors import not_found, shown_url, unreachable
+from rftkit.util.progress import progress
+from rftkit.wire import TOOL_NAME, ToolRequest, new_trace_id, sample_from_text, tool_call_body
 
 ATTACKS: dict[str, str] = DESCRIPTIONS  # every attack name (all families) and what it is
 
@@ -195,7 +195,7 @@ def _record_tool_call(client: httpx.Client, url: str, headers: dict[str, str], r
 
 def format_report(report: HackReport, accepted: Sequence[str] = ()) -> str:
     """A Markdown table: one line per answer, the control first; `accepted` flags are marked as such."""
-    from .io import markdown_table
+    from rftkit.graders.io import markdown_table
 
     lines = []
     for result in [report.control, *report.attacks]:

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ..headers import parse_headers as parse_headers  # re-exported: one header parser for every command
-from .presets import endpoint_grader, job_a_grader
+from rftkit.graders.presets import endpoint_grader, job_a_grader
+from rftkit.util.headers import parse_headers as parse_headers  # re-exported: one header parser for every command
 
 
 def load_grader(spec: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
@@ -36,7 +36,7 @@ def load_grader(spec: str, headers: dict[str, str] | None = None) -> dict[str, A
 
 def unusable_grader_message(grader: dict[str, Any]) -> str | None:
     """The CLI's error text when `validate_grader` finds problems, else None."""
-    from .validation import validate_grader
+    from rftkit.graders.validation import validate_grader
 
     problems = validate_grader(grader)
     return "\n  ".join(["error: the grader cannot be used in an RFT job:", *problems]) if problems else None

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..wire import GRADER_MESSAGE_ROLES
-from .formula import PARSE_ERROR, FormulaError, parse_formula
-from .templates import check_template
-from .text_similarity import EVALS_ONLY_METRICS, METRICS, OPERATIONS
+from rftkit.graders.formula import PARSE_ERROR, FormulaError, parse_formula
+from rftkit.graders.templates import check_template
+from rftkit.graders.text_similarity import EVALS_ONLY_METRICS, METRICS, OPERATIONS
+from rftkit.wire import GRADER_MESSAGE_ROLES
 
 OTHER = "other_error"
 TEMPLATE = "invalid_variable_error"

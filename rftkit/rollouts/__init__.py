@@ -9,15 +9,15 @@
 
 from __future__ import annotations
 
-from ..wire import ToolRequest, build_sample, grader_body, new_trace_id, normalize_item, tool_call_body
-from .compare import Comparison, compare_episodes, compare_files
-from .episode import Episode, ErrorRecord, GraderRecord, RolloutToolCall, read_episodes, write_episodes
-from .model_policy import ModelPolicy, azure_client, responses_input, responses_tools
-from .policy import Policy, PolicyError, Session, ToolResult, Turn
-from .report import DryRunReport, RowSummary
-from .request_parser import SearchPlan, Vocabulary, parse_request
-from .runner import run_rollouts
-from .scripted import ScriptedPolicy
+from rftkit.rollouts.compare import Comparison, compare_episodes, compare_files
+from rftkit.rollouts.episode import Episode, ErrorRecord, GraderRecord, RolloutToolCall, read_episodes, write_episodes
+from rftkit.rollouts.model_policy import ModelPolicy, azure_client, responses_input, responses_tools
+from rftkit.rollouts.policy import Policy, PolicyError, Session, ToolResult, Turn
+from rftkit.rollouts.report import DryRunReport, RowSummary
+from rftkit.rollouts.request_parser import SearchPlan, Vocabulary, parse_request
+from rftkit.rollouts.runner import run_rollouts
+from rftkit.rollouts.scripted import ScriptedPolicy
+from rftkit.wire import ToolRequest, build_sample, grader_body, new_trace_id, normalize_item, tool_call_body
 
 __all__ = [
     "Comparison", "DryRunReport", "Episode", "ErrorRecord", "GraderRecord", "ModelPolicy", "Policy", "PolicyError",

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .episode import GRADED, Episode, read_episodes
-from .stats import mean
+from rftkit.rollouts.episode import GRADED, Episode, read_episodes
+from rftkit.rollouts.stats import mean
 
 SLICE_KEYS = ("task_type", "difficulty")
 EPSILON = 1e-9  # reward differences below this are "unchanged"

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from ..wire import ToolRequest
-from .policy import PolicyError, ToolResult, Turn
+from rftkit.rollouts.policy import PolicyError, ToolResult, Turn
+from rftkit.wire import ToolRequest
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI

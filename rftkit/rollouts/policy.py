@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..wire import ToolRequest
+from rftkit.wire import ToolRequest
 
 
 @dataclass(frozen=True)

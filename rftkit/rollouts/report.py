@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .episode import DISCARDED, FAILED, GRADED, TIME_LIMIT, Episode
-from .stats import latency_summary, mean, spread
+from rftkit.rollouts.episode import DISCARDED, FAILED, GRADED, TIME_LIMIT, Episode
+from rftkit.rollouts.stats import latency_summary, mean, spread
 
 BUCKETS = ("always", "sometimes", "never")
 LEARNABLE_BAND_HINT = 0.15  # rule of thumb: 15-30 % of rows in the "sometimes" band

@@ -19,8 +19,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from catalog_tools.search import STOP_WORDS, Catalog
-
-from . import parser_phrases as ph
+from rftkit.rollouts import parser_phrases as ph
 
 Pick = Literal["first", "cheapest", "priciest", "best_rated"]
 Relation = Literal["cheaper", "pricier", "better_rated"]

@@ -17,13 +17,21 @@ from typing import Any
 
 import httpx
 
-from ..wire import RetryPolicy, ToolRequest, build_sample, last_user_text, new_trace_id, normalize_item, tool_call_body
-from .clients import ClientSlots
-from .episode import DISCARDED, FAILED, PENDING, TIME_LIMIT, Episode, RolloutToolCall
-from .policy import Policy, PolicyError, ToolResult
-from .report import DryRunReport
-from .scoring import Scorer, make_scorer
-from .transport import post_json, transient
+from rftkit.rollouts.clients import ClientSlots
+from rftkit.rollouts.episode import DISCARDED, FAILED, PENDING, TIME_LIMIT, Episode, RolloutToolCall
+from rftkit.rollouts.policy import Policy, PolicyError, ToolResult
+from rftkit.rollouts.report import DryRunReport
+from rftkit.rollouts.scoring import Scorer, make_scorer
+from rftkit.rollouts.transport import post_json, transient
+from rftkit.wire import (
+    RetryPolicy,
+    ToolRequest,
+    build_sample,
+    last_user_text,
+    new_trace_id,
+    normalize_item,
+    tool_call_body,
+)
 
 
 def _output_problem(body: Any) -> str | None:

@@ -16,10 +16,10 @@ from typing import Any, Protocol
 
 import httpx
 
-from ..endpoint_errors import shown_url
-from ..graders.endpoint import EndpointReply, acall_endpoint
-from ..wire import RetryPolicy, grader_body
-from .episode import DISCARDED, GRADED, Episode, GraderRecord
+from rftkit.graders.endpoint import EndpointReply, acall_endpoint
+from rftkit.rollouts.episode import DISCARDED, GRADED, Episode, GraderRecord
+from rftkit.util.endpoint_errors import shown_url
+from rftkit.wire import RetryPolicy, grader_body
 
 
 class Scorer(Protocol):
@@ -111,7 +111,7 @@ class EngineScorer:
 
     async def score(self, episode: Episode, sample: dict[str, Any], item: dict[str, Any],
                     http: httpx.AsyncClient) -> None:
-        from .. import graders
+        from rftkit import graders
 
         started = time.perf_counter()
         record = GraderRecord(type=str(self.grader.get("type")), name=self.grader.get("name"), attempts=1)

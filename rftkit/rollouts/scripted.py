@@ -19,10 +19,9 @@ from typing import Any
 
 from catalog_tools.search import WARMTH_LEVELS, Catalog, Filters
 from catalog_tools.tools import GET_PRODUCT, SEARCH_CATALOG
-
-from ..wire import ToolRequest, last_user_text
-from .policy import ToolResult, Turn
-from .request_parser import DetailCheck, SearchPlan, Vocabulary, follow_up_search, parse_request
+from rftkit.rollouts.policy import ToolResult, Turn
+from rftkit.rollouts.request_parser import DetailCheck, SearchPlan, Vocabulary, follow_up_search, parse_request
+from rftkit.wire import ToolRequest, last_user_text
 
 MISTAKES = ("wrong_pick", "skip_tool", "prose")
 NOT_FOUND = "I could not find a matching product."
@@ -211,7 +210,7 @@ class ScriptedPolicy:
         self.tool_name = tool_name
         self.detail_tool = detail_tool  # reads one product by SKU, for requests about a shortlist
         if catalog is None:  # the app's catalog setting, CATALOG_PATH (environment, then .env)
-            from ..settings import catalog_path
+            from rftkit.settings import catalog_path
 
             catalog = Catalog.from_path(catalog_path())
         self.catalog = catalog

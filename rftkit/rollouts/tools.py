@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..headers import headers_for, tool_headers
+from rftkit.util.headers import headers_for, tool_headers
 
 
 def job_method(body: Any, source: str = "the job") -> dict[str, Any]:
@@ -29,7 +29,7 @@ def job_method(body: Any, source: str = "the job") -> dict[str, Any]:
 
 def job_tools(reinforcement: Mapping[str, Any], source: str = "the job") -> list[dict[str, Any]]:
     """A copy of the job's tool entries, checked by the same rules as the job builders."""
-    from ..job_rules import tools_problems
+    from rftkit.jobs.rules import tools_problems
 
     tools = reinforcement.get("tools")
     if tools is None:

@@ -15,8 +15,8 @@ from typing import Any
 
 import httpx
 
-from ..endpoint_errors import not_found, shown_url, unreachable
-from ..wire import MAX_BODY_BYTES, RetryPolicy
+from rftkit.util.endpoint_errors import not_found, shown_url, unreachable
+from rftkit.wire import MAX_BODY_BYTES, RetryPolicy
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..jsonl import read_jsonl
-from ..rollouts.episode import GRADED, Episode
-from .checks import MIN_EXAMPLES
-from .label import effective_reward, read_lines
+from rftkit.rollouts.episode import GRADED, Episode
+from rftkit.sft.checks import MIN_EXAMPLES
+from rftkit.sft.label import effective_reward, read_lines
+from rftkit.util.jsonl import read_jsonl
 
 DEFAULT_MAX_TOOL_OUTPUT_CHARS = 12_000
 TRIM_MARKER = "\n[... trimmed by build-sft: {cut} of {total} characters not shown]"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .job import SFT_TOOL_MODELS
-from .tokens import count_row
+from rftkit.sft.job import SFT_TOOL_MODELS
+from rftkit.sft.tokens import count_row
 
 # docs/service-contract.md#supervised-fine-tuning-with-tools: the per-example token limit (the largest model's: a
 # file does not know its model; a job checks its own model's) and the minimum count.
@@ -205,9 +205,9 @@ def _request(row: dict[str, Any]) -> str:
 
 def validate_supervised(path: Path, role: str, requests: dict[str, dict[str, str]] | None = None
                         ) -> tuple[list[Any], Any]:
-    """For `rftkit.validate`: the file's issues and summary in its own types. `requests` (role -> request ->
+    """For `rftkit.data.validate`: the file's issues and summary in its own types. `requests` (role -> request ->
     location), shared across the files of one run, finds a request in both training and validation."""
-    from ..validate import FileSummary, Issue
+    from rftkit.data.validate import FileSummary, Issue
 
     rows, problems = check_file(path)
     shown = str(path)

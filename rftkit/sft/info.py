@@ -12,9 +12,9 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from ..jsonl import read_jsonl
-from .build import provenance_path
-from .tokens import ENCODING, count_row
+from rftkit.sft.build import provenance_path
+from rftkit.sft.tokens import ENCODING, count_row
+from rftkit.util.jsonl import read_jsonl
 
 
 def _spread(values: list[float]) -> dict[str, float] | None:

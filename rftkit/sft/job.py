@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..job_rules import MAX_SUFFIX_CHARS, Problem, hyperparameter_problems
-from ..jobs import JobSpecError
+from rftkit.jobs.builders import JobSpecError
+from rftkit.jobs.rules import MAX_SUFFIX_CHARS, Problem, hyperparameter_problems
 
 # Azure OpenAI models whose supervised fine-tuning takes tool calls, each with its training example context length
 # in tokens (docs/service-contract.md#supervised-fine-tuning-with-tools).

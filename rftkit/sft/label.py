@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..rollouts.episode import GRADED, Episode
+from rftkit.rollouts.episode import GRADED, Episode
 
 HUMAN = "human"
 
@@ -135,7 +135,7 @@ def label_by_hand(path: Path, episode_id: str, reward: float, reason: str) -> Ep
 
 def _item(episode: Episode, rows: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The dataset row the grader sees: the real one from `--data`, else what the episode recorded of it."""
-    from ..wire import normalize_item
+    from rftkit.wire import normalize_item
 
     row = rows.get(episode.row_id)
     if row is not None:
@@ -163,9 +163,9 @@ async def _grade(lines: list[EpisodeLine], grader: dict[str, Any], rows: dict[st
                  concurrency: int, timeout: float) -> list[Episode]:
     import httpx
 
-    from ..rollouts.scoring import make_scorer
-    from ..rollouts.transport import RetryPolicy
-    from ..wire import build_sample
+    from rftkit.rollouts.scoring import make_scorer
+    from rftkit.rollouts.transport import RetryPolicy
+    from rftkit.wire import build_sample
 
     scorer = make_scorer(grader, timeout=timeout, retry=RetryPolicy(retries=3), explain=True)
     gate = asyncio.Semaphore(max(1, concurrency))

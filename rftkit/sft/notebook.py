@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..notebook import NotebookSession
+from rftkit.notebook import NotebookSession
 
 SFT_MODEL_ENV = "SFT_MODEL"  # the base model to fine-tune (default: sft.job.SFT_DEFAULT_MODEL)
 SFT_DEPLOYMENT_ENV = "SFT_DEPLOYMENT"  # on Azure: the deployment of the fine-tuned model, for the retest
@@ -26,7 +26,7 @@ def sft_dir(session: NotebookSession) -> Path:
 
 def grader(session: NotebookSession) -> dict[str, Any]:
     """The app's endpoint grader (`/score`): it rewards the right SKU and penalises skipping the tool."""
-    from ..graders.presets import endpoint_grader
+    from rftkit.graders.presets import endpoint_grader
 
     return endpoint_grader(f"{session.tool_base_url}/score")
 
@@ -35,9 +35,9 @@ async def capture(session: NotebookSession, name: str, policy: Any = None, *, sa
                   error_rate: float = 0.3, seed: int = 0) -> tuple[Path, Any]:
     """Play every row of the session's validation file (VALID_FILE); write the episodes to
     `<out>/sft/<name>_episodes.jsonl`."""
-    from ..jobs import tool_entries
-    from ..jsonl import read_jsonl
-    from ..rollouts import ScriptedPolicy, run_rollouts, write_episodes
+    from rftkit.jobs.builders import tool_entries
+    from rftkit.rollouts import ScriptedPolicy, run_rollouts, write_episodes
+    from rftkit.util.jsonl import read_jsonl
 
     policy = policy or ScriptedPolicy(error_rate=error_rate, seed=seed, catalog=session.catalog())
     report = await run_rollouts(read_jsonl(session.valid_file), tools=tool_entries(
@@ -52,16 +52,16 @@ async def capture(session: NotebookSession, name: str, policy: Any = None, *, sa
 
 async def label(session: NotebookSession, episodes: Path) -> str:
     """Label every episode with the endpoint grader (a person's labels are kept)."""
-    from ..jsonl import read_jsonl
-    from .label import alabel_with_grader
+    from rftkit.sft.label import alabel_with_grader
+    from rftkit.util.jsonl import read_jsonl
 
     rows = {str(r["id"]): r for r in read_jsonl(session.valid_file)}
     return (await alabel_with_grader(episodes, grader(session), rows=rows)).render()
 
 
 def labels_table(episodes: Path, limit: int = 6) -> str:
-    from ..graders.io import markdown_table
-    from .label import read_lines
+    from rftkit.graders.io import markdown_table
+    from rftkit.sft.label import read_lines
 
     lines = [line for line in read_lines(episodes) if isinstance(line.data.get("label"), dict)]
     picked = sorted(lines, key=lambda line: line.data["label"]["reward"])[:limit // 2] + lines[-(limit // 2):]
@@ -71,7 +71,7 @@ def labels_table(episodes: Path, limit: int = 6) -> str:
 
 
 def build(session: NotebookSession, episodes: Path, min_reward: float = 0.7, seed: int = 0) -> tuple[Path, Path, str]:
-    from .build import build_sft
+    from rftkit.sft.build import build_sft
 
     out = sft_dir(session)
     train, valid = out / "sft_train.jsonl", out / "sft_valid.jsonl"
@@ -81,14 +81,14 @@ def build(session: NotebookSession, episodes: Path, min_reward: float = 0.7, see
 
 
 def info(*paths: Path, epochs: int = 3) -> str:
-    from .info import dataset_info, render
+    from rftkit.sft.info import dataset_info, render
 
     return "\n".join(render(dataset_info(path, epochs)) for path in paths)
 
 
 def validate(train: Path, valid: Path) -> str:
     """`validate` on the supervised files; raise if there is an error (nothing is uploaded then)."""
-    from ..validate import validate_files
+    from rftkit.data.validate import validate_files
 
     report = validate_files([train, valid])
     if not report.ok:
@@ -97,7 +97,7 @@ def validate(train: Path, valid: Path) -> str:
 
 
 def job_spec(session: NotebookSession, train_id: str, valid_id: str, n_epochs: int | str = 3) -> dict[str, Any]:
-    from .job import SFT_DEFAULT_MODEL, supervised_spec
+    from rftkit.sft.job import SFT_DEFAULT_MODEL, supervised_spec
 
     return supervised_spec(training_file=train_id, validation_file=valid_id,
                            model=os.environ.get(SFT_MODEL_ENV) or SFT_DEFAULT_MODEL,
@@ -115,7 +115,7 @@ async def retest(session: NotebookSession, job: Any) -> tuple[Path | None, str]:
     if not deployment:
         return None, (f"Deploy {job.fine_tuned_model} in Azure AI Foundry, set {SFT_DEPLOYMENT_ENV} to the "
                       "deployment name and re-run this cell.")
-    from ..rollouts import ModelPolicy, azure_client
+    from rftkit.rollouts import ModelPolicy, azure_client
 
     settings = session.settings
     assert settings.azure_openai_endpoint and settings.azure_openai_api_key
@@ -128,6 +128,6 @@ async def retest(session: NotebookSession, job: Any) -> tuple[Path | None, str]:
 
 
 def compare(base: Path, tuned: Path) -> str:
-    from ..rollouts import compare_files
+    from rftkit.rollouts import compare_files
 
     return compare_files(base, tuned).render(5)

@@ -9,9 +9,9 @@ import asyncio
 import json
 from typing import Any
 
-from ..row_rules import Finding
-from .checks import MAX_TOKENS_PER_EXAMPLE, MIN_EXAMPLES, check_text, is_supervised_row, row_problems
-from .tokens import ENCODING, count_row
+from rftkit.data.row_rules import Finding
+from rftkit.sft.checks import MAX_TOKENS_PER_EXAMPLE, MIN_EXAMPLES, check_text, is_supervised_row, row_problems
+from rftkit.sft.tokens import ENCODING, count_row
 
 AUTO_EPOCHS = 3  # what this dry run counts for n_epochs "auto" (the service picks its own number)
 CHECKS = ("every line is a JSON object with only messages, tools, parallel_tool_calls",
@@ -33,9 +33,9 @@ def check_upload(text: str) -> tuple[list[dict[str, Any]], list[Finding]]:
 
 def check_create(body: dict[str, Any], state: Any) -> tuple[Any, Any]:
     """Raise `StandinError` for a supervised job the service would refuse; return (training, validation)."""
-    from ..standin.errors import StandinError, invalid
-    from ..standin.job_checks import _file
-    from .job import SFT_TOOL_MODELS, supervised_problems
+    from rftkit.sft.job import SFT_TOOL_MODELS, supervised_problems
+    from rftkit.standin.errors import StandinError, invalid
+    from rftkit.standin.job_checks import _file
 
     problems = supervised_problems(body)
     if problems:
@@ -63,7 +63,7 @@ def check_create(body: dict[str, Any], state: Any) -> tuple[Any, Any]:
 
 def refuse_for_reinforcement(files: tuple[Any, Any]) -> None:
     """An RFT job on a chat fine-tuning file: the model would answer conversations that are already answered."""
-    from ..standin.errors import StandinError
+    from rftkit.standin.errors import StandinError
 
     for param, stored in zip(("training_file", "validation_file"), files, strict=True):
         if stored.rows and is_supervised_row(stored.rows[0]):
@@ -80,9 +80,9 @@ def _epochs(body: dict[str, Any]) -> int:
 
 async def run_supervised(job: Any, state: Any) -> None:
     """Validating, queued, running, then the report; `job.trained_tokens` and `fine_tuned_model` are set."""
-    from ..standin.errors import StandinError
-    from ..standin.ids import new_id
-    from ..standin.state import StoredFile
+    from rftkit.standin.errors import StandinError
+    from rftkit.standin.ids import new_id
+    from rftkit.standin.state import StoredFile
 
     config = state.config
     body = job.request

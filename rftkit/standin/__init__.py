@@ -8,8 +8,8 @@ without an Azure account. Jobs run a dry run that trains nothing: see `dryrun.py
 
 from __future__ import annotations
 
-from .app import API_PREFIX, create_standin_app
-from .config import StandinConfig
-from .server import StandinServer, run_standin
+from rftkit.standin.app import API_PREFIX, create_standin_app
+from rftkit.standin.config import StandinConfig
+from rftkit.standin.server import StandinServer, run_standin
 
 __all__ = ["API_PREFIX", "StandinConfig", "StandinServer", "create_standin_app", "run_standin"]

@@ -10,10 +10,10 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .config import StandinConfig
-from .errors import StandinError, api_error_handler, http_error_handler, validation_error_handler
-from .routes import files, graders, jobs
-from .state import StandinState
+from rftkit.standin.config import StandinConfig
+from rftkit.standin.errors import StandinError, api_error_handler, http_error_handler, validation_error_handler
+from rftkit.standin.routes import files, graders, jobs
+from rftkit.standin.state import StandinState
 
 API_PREFIX = "/openai/v1"
 DESCRIPTION = """A local stand-in of the Azure OpenAI v1 API for reinforcement fine-tuning: files, fine-tuning jobs

@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import Request
 
-from ..wire import MAX_BODY_BYTES
-from .errors import StandinError
+from rftkit.standin.errors import StandinError
+from rftkit.wire import MAX_BODY_BYTES
 
 
 async def read_capped(request: Request, limit: int, param: str | None = None) -> bytes:

@@ -16,10 +16,10 @@ import logging
 from collections import Counter
 from typing import Any
 
-from .errors import StandinError
-from .ids import new_id, now
-from .metrics import step_metrics
-from .state import Job, StandinState, StoredFile
+from rftkit.standin.errors import StandinError
+from rftkit.standin.ids import new_id, now
+from rftkit.standin.metrics import step_metrics
+from rftkit.standin.state import Job, StandinState, StoredFile
 
 log = logging.getLogger("rftkit.standin")
 
@@ -33,8 +33,7 @@ DRY_RUN_NOTICE = ("DRY RUN by the local stand-in: no model is trained and no wei
 def _catalog() -> Any:
     """The catalog the scripted policy parses requests with (CATALOG_PATH, as the app), loaded once per process."""
     from catalog_tools.search import Catalog
-
-    from ..settings import catalog_path
+    from rftkit.settings import catalog_path
 
     return Catalog.from_path(catalog_path())
 
@@ -103,8 +102,8 @@ async def _hold_while_paused(job: Job) -> None:
 
 
 async def _play(job: Job, state: StandinState) -> None:
-    from ..rollouts import ScriptedPolicy, run_rollouts
-    from ..rollouts.policies import AutoPolicy
+    from rftkit.rollouts import ScriptedPolicy, run_rollouts
+    from rftkit.rollouts.policies import AutoPolicy
 
     config = state.config
     body = job.reinforcement

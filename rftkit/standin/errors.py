@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..job_rules import Problem
+from rftkit.jobs.rules import Problem
 
 
 class StandinError(Exception):

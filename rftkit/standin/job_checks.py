@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..job_rules import RFT_MODELS, Problem, is_known_model
-from ..jobs import spec_problems
-from ..row_rules import row_count_finding
-from .errors import StandinError, invalid
-from .state import StandinState, StoredFile
+from rftkit.data.row_rules import row_count_finding
+from rftkit.jobs.builders import spec_problems
+from rftkit.jobs.rules import RFT_MODELS, Problem, is_known_model
+from rftkit.standin.errors import StandinError, invalid
+from rftkit.standin.state import StandinState, StoredFile
 
 
 def _required(body: dict[str, Any]) -> None:
@@ -68,13 +68,13 @@ def check_create(body: Any, state: StandinState) -> tuple[StoredFile, StoredFile
     if not isinstance(body, dict):
         raise StandinError(400, "The request body must be a JSON object.", code="invalid_value")
     if isinstance(body.get("method"), dict) and body["method"].get("type") == "supervised":
-        from ..sft.standin import check_create as check_supervised
+        from rftkit.sft.standin import check_create as check_supervised
 
         return check_supervised(body, state)
     _required(body)
     _model(state, body["model"])
     training, validation = _file(state, body, "training_file"), _file(state, body, "validation_file")
-    from ..sft.standin import refuse_for_reinforcement
+    from rftkit.sft.standin import refuse_for_reinforcement
 
     refuse_for_reinforcement((training, validation))
     problems = spec_problems(body, training.rows + validation.rows) + _metadata_problems(body.get("metadata"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from statistics import fmean
 from typing import Any
 
-from ..rollouts.episode import GRADED, Episode
+from rftkit.rollouts.episode import GRADED, Episode
 
 MAX_TRACE_IDS = 1_000  # the service's validation-row limit: every rollout of a step fits
 

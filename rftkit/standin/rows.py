@@ -1,4 +1,4 @@
-"""The checks the service runs on an uploaded fine-tune JSONL file: the service rules of `rftkit.row_rules`, the
+"""The checks the service runs on an uploaded fine-tune JSONL file: the service rules of `rftkit.data.row_rules`, the
 same table `rftkit validate` uses, so both give one verdict on the same rows.
 
 A file with any service-rule error ends `error` with `status_details` naming the first bad lines; a file with only
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..row_rules import Finding, decode_lines, parse_row, service_findings
+from rftkit.data.row_rules import Finding, decode_lines, parse_row, service_findings
 
 MAX_REPORTED = 5
 
@@ -45,8 +45,8 @@ class FileVerdict:
 
 def _supervised_verdict(data: bytes) -> FileVerdict | None:
     """The verdict on a supervised (chat) file, or None when the file is not one."""
-    from ..sft.checks import is_supervised_text
-    from ..sft.standin import check_upload
+    from rftkit.sft.checks import is_supervised_text
+    from rftkit.sft.standin import check_upload
 
     try:
         text = data.decode("utf-8")

@@ -1,4 +1,4 @@
-"""Serving the stand-in with uvicorn: blocking for the CLI, or on a background thread (`rftkit.servers`: the
+"""Serving the stand-in with uvicorn: blocking for the CLI, or on a background thread (`rftkit.util.servers`: the
 listening socket is bound before uvicorn starts, so `port=0` picks a free port with no race)."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..servers import BackgroundServer, serve_forever
-from .app import create_standin_app
-from .config import StandinConfig
+from rftkit.standin.app import create_standin_app
+from rftkit.standin.config import StandinConfig
+from rftkit.util.servers import BackgroundServer, serve_forever
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -32,7 +32,7 @@ class StandinServer(BackgroundServer):
         """An `openai.OpenAI` client for this stand-in (any api key is accepted)."""
         from openai import OpenAI
 
-        from ..settings import require_openai_version
+        from rftkit.settings import require_openai_version
 
         require_openai_version()
         return OpenAI(base_url=self.api_base, api_key="local-standin", **options)

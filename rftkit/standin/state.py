@@ -11,10 +11,10 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..job_status import TERMINAL_STATUSES
-from .config import StandinConfig
-from .errors import StandinError, not_found
-from .ids import new_id, now
+from rftkit.jobs.status import TERMINAL_STATUSES
+from rftkit.standin.config import StandinConfig
+from rftkit.standin.errors import StandinError, not_found
+from rftkit.standin.ids import new_id, now
 
 
 @dataclass

@@ -10,12 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .base import CONTROL, Attack, describe
-from .catalog import CatalogContext, catalog_attacks
-from .codes import code_attacks, codes_in, near_miss, row_candidates
-from .numbers import number_attacks
-from .shape import NUMBER, TEXT, classify, parse_number
-from .text import common_attacks, text_attacks
+from rftkit.graders.attacks.base import CONTROL, Attack, describe
+from rftkit.graders.attacks.catalog import CatalogContext, catalog_attacks
+from rftkit.graders.attacks.codes import code_attacks, codes_in, near_miss, row_candidates
+from rftkit.graders.attacks.numbers import number_attacks
+from rftkit.graders.attacks.shape import NUMBER, TEXT, classify, parse_number
+from rftkit.graders.attacks.text import common_attacks, text_attacks
 
 __all__ = ["CONTROL", "Attack", "CatalogContext", "RowPlan", "describe", "near_miss", "plan_row"]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .base import Attack, attack
+from rftkit.graders.attacks.base import Attack, attack
 
 
 @dataclass

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .base import Attack, attack
+from rftkit.graders.attacks.base import Attack, attack
 
 
 def code_attacks(reference: str, candidates: Sequence[str], known_codes: Sequence[str]) -> list[Attack]:

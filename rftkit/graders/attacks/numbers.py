@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from .base import Attack, attack
-from .shape import LONG_SCALES, ParsedNumber
+from rftkit.graders.attacks.base import Attack, attack
+from rftkit.graders.attacks.shape import LONG_SCALES, ParsedNumber
 
 
 def number_attacks(number: ParsedNumber) -> list[Attack]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .base import Attack, attack
+from rftkit.graders.attacks.base import Attack, attack
 
 # No digits and no hyphenated words: a grader that looks for a number or a product code must see only the answer.
 _PARAGRAPH = ("Thanks for the question. I went through the material available, compared the relevant figures and "

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from .auto import AutoPolicy
-from .replay import ReplayPolicy, render_replay, replay_findings
-from .schema import SchemaPolicy, render_schema, schema_findings
+from rftkit.rollouts.policies.auto import AutoPolicy
+from rftkit.rollouts.policies.replay import ReplayPolicy, render_replay, replay_findings
+from rftkit.rollouts.policies.schema import SchemaPolicy, render_schema, schema_findings
 
 __all__ = ["AutoPolicy", "ReplayPolicy", "SchemaPolicy", "render_replay", "render_schema", "replay_findings",
            "schema_findings"]

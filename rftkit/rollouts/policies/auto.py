@@ -15,13 +15,13 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from ...reference_calls import reference_calls
-from ...wire import normalize_item
-from ..policy import Policy, Session, ToolResult, Turn
-from ..scripted import ScriptedPolicy
-from ..tools import row_functions
-from .replay import ReplayPolicy
-from .schema import SchemaPolicy
+from rftkit.data.reference_calls import reference_calls
+from rftkit.rollouts.policies.replay import ReplayPolicy
+from rftkit.rollouts.policies.schema import SchemaPolicy
+from rftkit.rollouts.policy import Policy, Session, ToolResult, Turn
+from rftkit.rollouts.scripted import ScriptedPolicy
+from rftkit.rollouts.tools import row_functions
+from rftkit.wire import normalize_item
 
 WHY = {"replay": "the row's reference_calls", "scripted": "the catalog's scripted policy",
        "schema": "calls drawn from the tools' schemas; rewards mean nothing"}

@@ -14,12 +14,12 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from ...graders.attacks.shape import parse_number
-from ...reference_calls import arguments_text, reference_call_problems, reference_calls
-from ...wire import ToolRequest
-from ..episode import GRADED, Episode
-from ..policy import PolicyError, ToolResult, Turn
-from ..tools import output_is_error
+from rftkit.data.reference_calls import arguments_text, reference_call_problems, reference_calls
+from rftkit.graders.attacks.shape import parse_number
+from rftkit.rollouts.episode import GRADED, Episode
+from rftkit.rollouts.policy import PolicyError, ToolResult, Turn
+from rftkit.rollouts.tools import output_is_error
+from rftkit.wire import ToolRequest
 
 NO_REFERENCE = "no_reference_trajectory"
 BAD_REFERENCE = "bad_reference_trajectory"

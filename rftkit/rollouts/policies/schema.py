@@ -17,12 +17,12 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from ...wire import MAX_BODY_BYTES, ToolRequest
-from ..episode import Episode, RolloutToolCall
-from ..policy import ToolResult, Turn
-from ..stats import latency_summary
-from ..tools import output_is_error, row_functions
-from .schema_args import VALID, arguments
+from rftkit.rollouts.episode import Episode, RolloutToolCall
+from rftkit.rollouts.policies.schema_args import VALID, arguments
+from rftkit.rollouts.policy import ToolResult, Turn
+from rftkit.rollouts.stats import latency_summary
+from rftkit.rollouts.tools import output_is_error, row_functions
+from rftkit.wire import MAX_BODY_BYTES, ToolRequest
 
 NO_ANSWER = "(schema policy: no answer)"
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from ..body import read_capped
-from ..errors import StandinError
-from ..ids import new_id
-from ..multipart import parse_form
-from ..rows import check_jsonl
-from ..state import StandinState, StoredFile, page
+from rftkit.standin.body import read_capped
+from rftkit.standin.errors import StandinError
+from rftkit.standin.ids import new_id
+from rftkit.standin.multipart import parse_form
+from rftkit.standin.rows import check_jsonl
+from rftkit.standin.state import StandinState, StoredFile, page
 
 router = APIRouter(tags=["files"])
 _FORM_OVERHEAD = 64 * 1024  # multipart boundaries and the purpose field, on top of the file itself

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from ...jobs import grader_problems
-from ..body import read_standin_json_object
-from ..errors import StandinError, invalid
+from rftkit.jobs.builders import grader_problems
+from rftkit.standin.body import read_standin_json_object
+from rftkit.standin.errors import StandinError, invalid
 
 router = APIRouter(tags=["graders"])
 PREFIX = "/fine_tuning/alpha/graders"
@@ -31,7 +31,7 @@ async def validate(request: Request) -> dict[str, Any]:
 
 @router.post(PREFIX + "/run")
 async def run(request: Request) -> dict[str, Any]:
-    from ...graders import arun_grader, sample_from_text
+    from rftkit.graders import arun_grader, sample_from_text
 
     body = await read_standin_json_object(request)
     grader = _checked_grader(body)

@@ -7,14 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from ...job_rules import GPT5_PREFIX, RFT_MODELS, is_known_model
-from ...jobs import spec_cautions
-from ..body import read_standin_json_object
-from ..dryrun import run_dry_run
-from ..errors import StandinError
-from ..ids import new_id
-from ..job_checks import check_create
-from ..state import Job, StandinState, page
+from rftkit.jobs.builders import spec_cautions
+from rftkit.jobs.rules import GPT5_PREFIX, RFT_MODELS, is_known_model
+from rftkit.standin.body import read_standin_json_object
+from rftkit.standin.dryrun import run_dry_run
+from rftkit.standin.errors import StandinError
+from rftkit.standin.ids import new_id
+from rftkit.standin.job_checks import check_create
+from rftkit.standin.state import Job, StandinState, page
 
 router = APIRouter(tags=["fine_tuning"])
 PREFIX = "/fine_tuning/jobs"
@@ -32,7 +32,7 @@ async def create_job(request: Request) -> dict[str, Any]:
     job = state.add_job(Job(new_id("ftjob"), body, rows=list(validation.rows)))
     job.event(f"Created fine-tuning job: {job.id}")
     if body["method"]["type"] == "supervised":
-        from ...sft.standin import run_supervised
+        from rftkit.sft.standin import run_supervised
 
         job.task = state.spawn(run_supervised(job, state))
         return job.public()

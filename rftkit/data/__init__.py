@@ -1,0 +1,1 @@
+"""Making and checking the datasets: catalog, tasks, phrasing, oracle answers, row rules, validation."""

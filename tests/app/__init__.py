@@ -1,0 +1,1 @@
+"""Tests of the deployed app (function_app/, catalog_tools)."""

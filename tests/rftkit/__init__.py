@@ -1,0 +1,1 @@
+"""Tests of the client toolkit, one folder per rftkit subpackage."""
