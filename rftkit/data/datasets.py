@@ -32,6 +32,9 @@ VALID_PER_CELL = 4
 MAX_ROWS_PER_SKU = 3  # spread the answers over the catalog
 SHIPPED_SIZE = 600  # products in the shipped catalog, for which the per-cell counts above are made
 MAX_DRAWS_PER_ROW = 400
+# A cell gives up after this many draws in a row without a row taken: its catalog cannot fill it (e.g. no sizes to
+# ask about). The shipped catalog's longest run before a row is taken is under 100, so its files do not change.
+MAX_DRAWS_WITHOUT_A_ROW = 300
 FILE_NAMES = {"train": "train_tool.jsonl", "valid": "valid_tool.jsonl"}
 
 # The public sample's own request, kept verbatim in the training file.
@@ -91,9 +94,11 @@ def _fill_cell(generate: Callable[[], Candidate | None], need: int, split: str, 
     (some variants pass the checks far more often than others)."""
     rows: list[Candidate] = []
     variants: Counter[str] = Counter()
+    misses = 0
     for _ in range(need * MAX_DRAWS_PER_ROW):
-        if len(rows) == need:
+        if len(rows) == need or misses == MAX_DRAWS_WITHOUT_A_ROW:
             break
+        misses += 1
         candidate = generate()
         if candidate is None:
             continue
@@ -102,6 +107,7 @@ def _fill_cell(generate: Callable[[], Candidate | None], need: int, split: str, 
             continue
         variants[candidate.variant] += 1
         rows.append(candidate)
+        misses = 0
     return rows
 
 
