@@ -32,6 +32,7 @@ class BuildReport:
     skipped: Counter[str] = field(default_factory=Counter)
     trimmed_outputs: int = 0
     written: dict[str, int] = field(default_factory=dict)  # path -> rows
+    split_note: str = ""  # how the validation split was fitted to the service's minimum, if it was
 
     def render(self) -> str:
         lines = [f"{self.episodes} episode(s) read, {self.kept} kept"]
@@ -40,6 +41,8 @@ class BuildReport:
             lines.append(f"  {self.trimmed_outputs} tool output(s) trimmed to the budget")
         lines += [f"wrote {n} row(s) to {path} (provenance: {path}.provenance.jsonl)" for path, n in
                   self.written.items()]
+        if self.split_note:
+            lines.append(self.split_note)
         lines += [f"warning: {path} has {n} row(s); a supervised file needs at least {MIN_EXAMPLES}"
                   for path, n in self.written.items() if n < MIN_EXAMPLES]
         return "\n".join(lines)
@@ -93,14 +96,46 @@ def _trajectory_key(episode: Episode) -> str:
                        episode.final_answer])
 
 
+def _shuffled(row_ids: list[str], seed: int) -> list[str]:
+    unique = sorted(set(row_ids))
+    random.Random(seed).shuffle(unique)
+    return unique
+
+
 def split_rows(row_ids: list[str], share: float, seed: int) -> set[str]:
     """The row ids that go to validation: a seeded shuffle, `share` of the rows (at least one, never all)."""
-    unique = sorted(set(row_ids))
-    if share <= 0 or len(unique) < 2:
+    order = _shuffled(row_ids, seed)
+    if share <= 0 or len(order) < 2:
         return set()
-    random.Random(seed).shuffle(unique)
-    count = min(len(unique) - 1, max(1, round(len(unique) * share)))
-    return set(unique[:count])
+    count = min(len(order) - 1, max(1, round(len(order) * share)))
+    return set(order[:count])
+
+
+def fit_split(row_ids: list[str], share: float, seed: int, minimum: int) -> tuple[set[str], str]:
+    """`split_rows`, then fitted to the service's minimum number of examples per file (`row_ids` holds one entry
+    per example): more rows go to validation, in the same seeded order, until it holds `minimum` while training
+    keeps `minimum`; if the examples cannot fill two such files, none go to validation (a supervised job runs
+    without a validation file). Returns (validation row ids, a note when the split was changed)."""
+    chosen = split_rows(row_ids, share, seed)
+
+    def examples(ids: set[str]) -> int:
+        return sum(1 for rid in row_ids if rid in ids)
+
+    if not chosen or examples(chosen) >= minimum:
+        return chosen, ""
+    if len(row_ids) < 2 * minimum:
+        return set(), (f"no validation file: {len(row_ids)} example(s) cannot fill two files of at least {minimum} "
+                       "(the service's minimum); a supervised job runs without one. Capture more episodes for one.")
+    order = _shuffled(row_ids, seed)
+    for count in range(len(chosen) + 1, len(order)):
+        grown = set(order[:count])
+        if len(row_ids) - examples(grown) < minimum:
+            break
+        if examples(grown) >= minimum:
+            return grown, (f"validation share raised from {share:.0%} to {len(grown)} of {len(order)} rows so that "
+                           f"each file holds at least {minimum} examples (the service's minimum)")
+    return set(), (f"no validation file: rows of {len(row_ids)} examples cannot be split so that each file holds at "
+                   f"least {minimum} (the service's minimum); a supervised job runs without one")
 
 
 def _write(path: Path, examples: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
@@ -114,8 +149,11 @@ def _write(path: Path, examples: list[tuple[dict[str, Any], dict[str, Any]]]) ->
 def build_sft(episodes_path: Path, data_path: Path, out: Path, *, min_reward: float = 0.7,
               valid_out: Path | None = None, valid_share: float = 0.1, seed: int = 0,
               max_tool_output_chars: int = DEFAULT_MAX_TOOL_OUTPUT_CHARS,
-              require_tool_call: bool = True) -> BuildReport:
+              require_tool_call: bool = True, min_examples: int = MIN_EXAMPLES) -> BuildReport:
     """Write the supervised set(s); ValueError for a bad episode or data line, or an empty result.
+
+    With `valid_out`, the split is fitted so that each file holds at least `min_examples` (see `fit_split`); the
+    validation file is not written when the examples are too few for two (`report.written` says what was).
 
     `require_tool_call`: an answer given without calling the tool the row offers teaches guessing, even when
     it happened to be right; such episodes are skipped unless this is False.
@@ -155,11 +193,13 @@ def build_sft(episodes_path: Path, data_path: Path, out: Path, *, min_reward: fl
     if not kept:
         raise ValueError(f"no episode qualifies (min reward {min_reward:g}): " + (
             ", ".join(f"{why} x{n}" for why, n in report.skipped.items()) or "the file has no episodes"))
-    valid_ids = split_rows([rid for _, _, rid in kept], valid_share, seed) if valid_out else set()
+    valid_ids: set[str] = set()
+    if valid_out:
+        valid_ids, report.split_note = fit_split([rid for _, _, rid in kept], valid_share, seed, min_examples)
     train = [(e, o) for e, o, rid in kept if rid not in valid_ids]
     _write(out, train)
     report.written[str(out)] = len(train)
-    if valid_out:
+    if valid_out and valid_ids:
         valid = [(e, o) for e, o, rid in kept if rid in valid_ids]
         _write(valid_out, valid)
         report.written[str(valid_out)] = len(valid)

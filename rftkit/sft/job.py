@@ -38,9 +38,12 @@ def supervised_problems(spec: Mapping[str, Any]) -> list[Problem]:
     if model not in SFT_TOOL_MODELS:
         problems.append(Problem("model", f"{model!r} is not a model fine-tuned with tool calls; use one of "
                                          f"{', '.join(SFT_TOOL_MODELS)}"))
-    for key in ("training_file", "validation_file"):
-        if not isinstance(spec.get(key), str) or not spec.get(key):
-            problems.append(Problem(key, "is required (an uploaded file id)"))
+    if not isinstance(spec.get("training_file"), str) or not spec.get("training_file"):
+        problems.append(Problem("training_file", "is required (an uploaded file id)"))
+    if spec.get("validation_file") is not None and (not isinstance(spec["validation_file"], str)
+                                                    or not spec["validation_file"]):
+        problems.append(Problem("validation_file", "is optional for a supervised job, but when given must be an "
+                                                   "uploaded file id"))
     suffix = spec.get("suffix")
     if suffix is not None and (not isinstance(suffix, str) or len(suffix) > MAX_SUFFIX_CHARS):
         problems.append(Problem("suffix", f"must be a string of at most {MAX_SUFFIX_CHARS} characters"))
@@ -63,11 +66,14 @@ def supervised_problems(spec: Mapping[str, Any]) -> list[Problem]:
     return problems
 
 
-def supervised_spec(*, training_file: str, validation_file: str, model: str = SFT_DEFAULT_MODEL,
+def supervised_spec(*, training_file: str, validation_file: str | None = None, model: str = SFT_DEFAULT_MODEL,
                     suffix: str | None = "sft", seed: int | None = 42,
                     hyperparameters: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """A checked supervised job body; `JobSpecError` lists every problem."""
-    spec: dict[str, Any] = {"model": model, "training_file": training_file, "validation_file": validation_file}
+    """A checked supervised job body; `JobSpecError` lists every problem. The validation file is optional for a
+    supervised job (unlike reinforcement): without one, the body has no `validation_file`."""
+    spec: dict[str, Any] = {"model": model, "training_file": training_file}
+    if validation_file is not None:
+        spec["validation_file"] = validation_file
     if suffix is not None:
         spec["suffix"] = suffix
     if seed is not None:

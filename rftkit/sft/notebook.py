@@ -70,33 +70,48 @@ def labels_table(episodes: Path, limit: int = 6) -> str:
          line.data["label"]["source"], line.data["label"]["reason"][:70]] for line in picked])
 
 
-def build(session: NotebookSession, episodes: Path, min_reward: float = 0.7, seed: int = 0) -> tuple[Path, Path, str]:
+def build(session: NotebookSession, episodes: Path, min_reward: float = 0.7,
+          seed: int = 0) -> tuple[Path, Path | None, str]:
+    """(training file, validation file or None when the examples are too few for two files, the report)."""
     from rftkit.sft.build import build_sft
 
     out = sft_dir(session)
     train, valid = out / "sft_train.jsonl", out / "sft_valid.jsonl"
+    valid.unlink(missing_ok=True)  # a previous run's file must not stand in for this one's
     report = build_sft(episodes, session.valid_file, train, min_reward=min_reward, valid_out=valid, valid_share=0.3,
                        seed=seed)
-    return train, valid, report.render()
+    return train, (valid if str(valid) in report.written else None), report.render()
 
 
-def info(*paths: Path, epochs: int = 3) -> str:
+def info(*paths: Path | None, epochs: int = 3) -> str:
     from rftkit.sft.info import dataset_info, render
 
-    return "\n".join(render(dataset_info(path, epochs)) for path in paths)
+    return "\n".join(render(dataset_info(path, epochs)) for path in paths if path is not None)
 
 
-def validate(train: Path, valid: Path) -> str:
+def validate(train: Path, valid: Path | None) -> str:
     """`validate` on the supervised files; raise if there is an error (nothing is uploaded then)."""
     from rftkit.data.validate import validate_files
 
-    report = validate_files([train, valid])
+    report = validate_files([path for path in (train, valid) if path is not None])
     if not report.ok:
         raise ValueError("the supervised files have errors:\n" + report.render())
     return report.render()
 
 
-def job_spec(session: NotebookSession, train_id: str, valid_id: str, n_epochs: int | str = 3) -> dict[str, Any]:
+def upload(session: NotebookSession, train: Path, valid: Path | None) -> tuple[str, str | None, str]:
+    """Upload the supervised file(s): (training id, validation id or None, a line saying what was uploaded)."""
+    from rftkit.notebook import upload as upload_file
+
+    train_file = upload_file(session, train)
+    valid_file = upload_file(session, valid) if valid is not None else None
+    line = f"training: {train_file.id} {train_file.status} | validation: " + (
+        f"{valid_file.id} {valid_file.status}" if valid_file else "none (too few examples for two files)")
+    return train_file.id, (valid_file.id if valid_file else None), line
+
+
+def job_spec(session: NotebookSession, train_id: str, valid_id: str | None,
+             n_epochs: int | str = 3) -> dict[str, Any]:
     from rftkit.sft.job import SFT_DEFAULT_MODEL, supervised_spec
 
     return supervised_spec(training_file=train_id, validation_file=valid_id,

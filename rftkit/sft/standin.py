@@ -32,7 +32,8 @@ def check_upload(text: str) -> tuple[list[dict[str, Any]], list[Finding]]:
 
 
 def check_create(body: dict[str, Any], state: Any) -> tuple[Any, Any]:
-    """Raise `StandinError` for a supervised job the service would refuse; return (training, validation)."""
+    """Raise `StandinError` for a supervised job the service would refuse; return (training, validation or None:
+    the validation file is optional for a supervised job)."""
     from rftkit.sft.job import SFT_TOOL_MODELS, supervised_problems
     from rftkit.standin.errors import StandinError, invalid
     from rftkit.standin.job_checks import _file
@@ -42,6 +43,9 @@ def check_create(body: dict[str, Any], state: Any) -> tuple[Any, Any]:
         raise invalid(problems)
     files = []
     for param in ("training_file", "validation_file"):
+        if param == "validation_file" and body.get(param) is None:  # optional for a supervised job
+            files.append(None)
+            continue
         stored = _file(state, body, param)
         first = stored.rows[0] if stored.rows else None
         if not is_supervised_row(first):
@@ -87,7 +91,9 @@ async def run_supervised(job: Any, state: Any) -> None:
     config = state.config
     body = job.request
     try:
-        job.event(f"Validating training file: {body['training_file']} and validation file: {body['validation_file']}")
+        valid_id = body.get("validation_file")
+        job.event(f"Validating training file: {body['training_file']}"
+                  + (f" and validation file: {valid_id}" if valid_id else " (no validation file)"))
         await asyncio.sleep(config.status_delay)
         job.status = "queued"
         job.event("Job enqueued. Waiting for jobs ahead to complete.")
@@ -96,8 +102,10 @@ async def run_supervised(job: Any, state: Any) -> None:
         job.status = "running"
         job.event("Fine-tuning job started")
         job.event(DRY_RUN_NOTICE)
-        train, valid = state.files[body["training_file"]].rows, state.files[body["validation_file"]].rows
-        job.event("Checks made on both files: " + "; ".join(CHECKS) + ".")
+        train = state.files[body["training_file"]].rows
+        valid = state.files[valid_id].rows if valid_id else []
+        job.event(("Checks made on both files: " if valid_id else "Checks made on the training file: ")
+                  + "; ".join(CHECKS) + ".")
         train_tokens = sum(count_row(row) for row in train)
         valid_tokens = sum(count_row(row) for row in valid)
         epochs = _epochs(body)
@@ -105,12 +113,14 @@ async def run_supervised(job: Any, state: Any) -> None:
         report = {"dry_run": True, "trained": False, "weights_changed": False, "loss_curve": None,
                   "checks": list(CHECKS), "encoding": ENCODING,
                   "training": {"rows": len(train), "tokens": train_tokens},
-                  "validation": {"rows": len(valid), "tokens": valid_tokens},
+                  "validation": {"rows": len(valid), "tokens": valid_tokens} if valid_id else None,
                   "n_epochs": epochs, "n_epochs_assumed": not isinstance(
                       ((body["method"].get("supervised") or {}).get("hyperparameters") or {}).get("n_epochs"), int),
                   "trained_tokens": job.trained_tokens}
-        job.event(f"Training file: {len(train)} examples, {train_tokens:,} tokens; validation file: {len(valid)} "
-                  f"examples, {valid_tokens:,} tokens ({ENCODING}). {epochs} epoch(s)"
+        validation = (f"validation file: {len(valid)} examples, {valid_tokens:,} tokens" if valid_id
+                      else "no validation file")
+        job.event(f"Training file: {len(train)} examples, {train_tokens:,} tokens; {validation} ({ENCODING}). "
+                  f"{epochs} epoch(s)"
                   f"{' (n_epochs auto: counted as 3)' if report['n_epochs_assumed'] else ''} -> trained tokens "
                   f"{job.trained_tokens:,}.", data=report)
         stored = StoredFile(new_id("file"), "sft_dry_run.json", "fine-tune-results",

@@ -63,8 +63,9 @@ def _metadata_problems(metadata: Any) -> list[Problem]:
     return []
 
 
-def check_create(body: Any, state: StandinState) -> tuple[StoredFile, StoredFile]:
-    """Raise `StandinError` (400) for the first failing stage; return the (training, validation) files."""
+def check_create(body: Any, state: StandinState) -> tuple[StoredFile, StoredFile | None]:
+    """Raise `StandinError` (400) for the first failing stage; return the (training, validation) files (a
+    supervised job's validation file is optional: None without one)."""
     if not isinstance(body, dict):
         raise StandinError(400, "The request body must be a JSON object.", code="invalid_value")
     if isinstance(body.get("method"), dict) and body["method"].get("type") == "supervised":

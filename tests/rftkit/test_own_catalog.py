@@ -165,3 +165,20 @@ def test_the_settings_come_from_the_environment_then_env_then_the_shipped_files(
     from_env = load_settings(env_file, environ={"CATALOG_PATH": str(SHIPPED_CATALOG)})
     assert from_env.catalog_path == SHIPPED_CATALOG.resolve() and not from_env.custom_catalog
     assert from_env.catalog_path_set and not load_settings(tmp_path / "none", environ={}).catalog_path_set
+
+
+def test_the_demo_runs_both_notebooks_on_the_catalog(shop, tmp_path, monkeypatch, capsys):
+    _, train, valid = shop
+    monkeypatch.setenv("TRAIN_FILE", str(train))
+    monkeypatch.setenv("VALID_FILE", str(valid))
+    assert run_demo(tmp_path / "out", step_delay=0.05, error_rate=0.0) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "episodes-to-sft.ipynb FAILED" not in out and out.count(" succeeded (stand-in dry run)") == 2
+    sft = tmp_path / "out" / "sft"
+    examples = {name: len((sft / name).read_text().splitlines()) for name in ("sft_train.jsonl", "sft_valid.jsonl")
+                if (sft / name).exists()}
+    # A small catalog gives few examples: the split keeps the service's minimum in each file it writes.
+    assert examples["sft_train.jsonl"] >= 10 and all(n >= 10 for n in examples.values()), examples
+    answers = {json.loads(line)["messages"][-1]["content"] for line in (sft / "sft_train.jsonl").read_text()
+               .splitlines()}
+    assert answers <= skus_of(shop[0])  # the supervised answers are the catalog's own codes

@@ -29,7 +29,7 @@ async def create_job(request: Request) -> dict[str, Any]:
     state = _state(request)
     body = await read_standin_json_object(request)
     _, validation = check_create(body, state)
-    job = state.add_job(Job(new_id("ftjob"), body, rows=list(validation.rows)))
+    job = state.add_job(Job(new_id("ftjob"), body, rows=list(validation.rows) if validation else []))
     job.event(f"Created fine-tuning job: {job.id}")
     if body["method"]["type"] == "supervised":
         from rftkit.sft.standin import run_supervised

@@ -196,3 +196,15 @@ def test_a_reinforcement_job_on_a_supervised_file_is_refused(built, standin, app
     with pytest.raises(openai.BadRequestError) as refused:
         client.fine_tuning.jobs.create(**body)
     assert refused.value.body["param"] == "training_file" and "supervised (chat)" in refused.value.body["message"]
+
+
+def test_the_stand_in_runs_a_supervised_job_without_a_validation_file(built, standin):
+    _, train, _, _ = built
+    client = client_for(standin)
+    spec = supervised_spec(training_file=upload(client, train).id, model="gpt-4o-mini-2024-07-18")
+    job = wait_job(client, client.fine_tuning.jobs.create(**spec).id)
+    assert job.status == "succeeded", job.error
+    text = "\n".join(e.message for e in events(client, job.id))
+    assert "(no validation file)" in text and "; no validation file (o200k_base)" in text
+    report = json.loads(client.files.content(job.result_files[0]).read())
+    assert report["validation"] is None and report["training"]["rows"] == len(train.read_text().splitlines())

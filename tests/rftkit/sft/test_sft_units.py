@@ -12,8 +12,8 @@ import pytest
 from rftkit.__main__ import main
 from rftkit.jobs.builders import JobSpecError
 from rftkit.rollouts.episode import Episode, RolloutToolCall, write_episodes
-from rftkit.sft.build import TRIM_MARKER, build_sft, split_rows
-from rftkit.sft.checks import is_supervised_row, row_problems
+from rftkit.sft.build import TRIM_MARKER, build_sft, fit_split, split_rows
+from rftkit.sft.checks import MIN_EXAMPLES, is_supervised_row, row_problems
 from rftkit.sft.job import SFT_TOOL_MODELS, supervised_spec
 from rftkit.sft.label import label_by_hand, read_lines
 from tests.rollouts_support import TOOLS, make_row
@@ -86,7 +86,8 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
 def test_build_keeps_good_unique_trajectories_trims_and_splits_by_row(files, tmp_path):
     episodes, data = files
     train, valid = tmp_path / "t.jsonl", tmp_path / "v.jsonl"
-    report = build_sft(episodes, data, train, valid_out=valid, valid_share=0.25, seed=7, max_tool_output_chars=1000)
+    report = build_sft(episodes, data, train, valid_out=valid, valid_share=0.25, seed=7, max_tool_output_chars=1000,
+                       min_examples=0)  # the share alone: the service's minimum is tested below
     assert report.kept == 13 and report.skipped["identical trajectory already kept"] == 12
     assert report.skipped["reward below 0.7"] == 1 and report.skipped["episode discarded"] == 1
     assert report.trimmed_outputs == 1
@@ -97,6 +98,34 @@ def test_build_keeps_good_unique_trajectories_trims_and_splits_by_row(files, tmp
                       .read_text().splitlines()}
     assert side(valid) and not side(train) & side(valid) and len(side(valid)) == 3
     assert split_rows([f"r{i}" for i in range(12)], 0.25, 7) == side(valid)  # seeded: the same split again
+
+
+def test_the_split_is_fitted_to_the_services_minimum_per_file():
+    rows = [f"r{i}" for i in range(40)]  # one example per request
+    share_alone = split_rows(rows, 0.1, 7)
+    grown, note = fit_split(rows, 0.1, 7, MIN_EXAMPLES)
+    assert len(share_alone) == 4 and share_alone < grown and len(grown) == MIN_EXAMPLES  # same seeded order, grown
+    assert "validation share raised from 10% to 10 of 40 rows" in note
+    assert fit_split(rows, 0.3, 7, MIN_EXAMPLES) == (split_rows(rows, 0.3, 7), "")  # 12 already: unchanged
+    few, note = fit_split(rows[:19], 0.3, 7, MIN_EXAMPLES)
+    assert few == set() and note.startswith("no validation file: 19 example(s) cannot fill two files of at least 10")
+    # Requests with many examples each: 3 requests of 7 cannot be cut into 10 and 10; 4 of 6 can (12 and 12).
+    lumpy, note = fit_split([f"r{i}" for i in range(3) for _ in range(7)], 0.3, 7, MIN_EXAMPLES)
+    assert lumpy == set() and "rows of 21 examples cannot be split" in note
+    assert len(fit_split([f"r{i}" for i in range(4) for _ in range(6)], 0.25, 7, MIN_EXAMPLES)[0]) == 2
+
+
+def test_too_few_examples_for_two_files_write_the_training_file_only(files, tmp_path):
+    episodes, data = files
+    train, valid = tmp_path / "t.jsonl", tmp_path / "v.jsonl"
+    report = build_sft(episodes, data, train, valid_out=valid, valid_share=0.25, seed=7)
+    assert report.written == {str(train): 13} and not valid.exists()
+    assert "no validation file: 13 example(s) cannot fill two files of at least 10" in report.render()
+
+
+def test_a_supervised_job_body_without_a_validation_file_leaves_it_out():
+    spec = supervised_spec(training_file="file-a", model=next(iter(SFT_TOOL_MODELS)))
+    assert "validation_file" not in spec and spec["training_file"] == "file-a"
 
 
 def test_a_human_label_lifts_an_episode_and_a_bad_line_loses_nothing(files, tmp_path, capsys):
