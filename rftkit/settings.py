@@ -75,6 +75,7 @@ class ToolkitSettings(BaseSettings):
     catalog_path_set: bool = False  # CATALOG_PATH was given (environment or .env), even if it names the shipped one
     train_file: Path = SHIPPED_TRAIN_FILE  # TRAIN_FILE
     valid_file: Path = SHIPPED_VALID_FILE  # VALID_FILE
+    data_files_set: bool = False  # TRAIN_FILE or VALID_FILE was given (environment or .env)
 
     @property
     def custom_catalog(self) -> bool:
@@ -174,7 +175,8 @@ def load_settings(env_file: str | Path | None = None, environ: Mapping[str, str]
     finally:
         _ENVIRON.reset(token)
     from_environ = {name.upper() for name in environ}
-    updates: dict[str, Any] = {"catalog_path_set": "catalog_path" in settings.model_fields_set}
+    updates: dict[str, Any] = {"catalog_path_set": "catalog_path" in settings.model_fields_set,
+                               "data_files_set": bool({"train_file", "valid_file"} & settings.model_fields_set)}
     for field in _PATH_SETTINGS:
         value = getattr(settings, field).expanduser()
         if not value.is_absolute():

@@ -166,7 +166,20 @@ def data_mismatch(settings: ToolkitSettings) -> str | None:
     return (f"CATALOG_PATH is {settings.catalog_path}, but the data files reference SKUs that are not in it "
             f"({counts}).\nMake data for that catalog and point the demo at it:\n"
             f"  python -m rftkit make-dataset --catalog {settings.catalog_path} --out-dir {out}\n"
-            f"  export TRAIN_FILE={out}/train_tool.jsonl VALID_FILE={out}/valid_tool.jsonl   (or put them in .env)")
+            f"  export TRAIN_FILE={out}/train_tool.jsonl VALID_FILE={out}/valid_tool.jsonl   (or put them in .env)\n"
+            "or unset TRAIN_FILE and VALID_FILE: the demo then makes data for the catalog in its output folder")
+
+
+def make_data_for_catalog(settings: ToolkitSettings, out_dir: Path) -> ToolkitSettings:
+    """`make-dataset` for CATALOG_PATH into `out_dir`; the settings with TRAIN_FILE / VALID_FILE pointing there."""
+    from rftkit.data.datasets import FILE_NAMES, write_datasets
+
+    print(f"CATALOG_PATH is {settings.catalog_path} and TRAIN_FILE / VALID_FILE are not set: making data for that "
+          f"catalog (python -m rftkit make-dataset --catalog {settings.catalog_path} --out-dir {out_dir})")
+    for path, count in write_datasets(out_dir, settings.catalog_path).items():
+        print(f"  wrote {count} rows to {path}")
+    return settings.model_copy(update={"train_file": out_dir / FILE_NAMES["train"],
+                                       "valid_file": out_dir / FILE_NAMES["valid"]})
 
 
 def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float = 0.5,
@@ -183,6 +196,15 @@ def run_demo(output_dir: Path, *, cell_timeout: float = 900.0, step_delay: float
     output_dir.mkdir(parents=True, exist_ok=True)
     settings = load_settings()
     mismatch = data_mismatch(settings)
+    if mismatch and not settings.data_files_set:  # CATALOG_PATH alone: data for it, made here, is the default
+        from catalog_tools.search import CatalogError
+        from rftkit.data.datasets import DatasetError
+
+        try:
+            settings = make_data_for_catalog(settings, output_dir / "data")
+            mismatch = data_mismatch(settings)
+        except (CatalogError, DatasetError, OSError, ValueError) as exc:
+            mismatch = f"CATALOG_PATH is {settings.catalog_path}: {exc}"
     if mismatch:
         print(f"validation failed: {mismatch}")
         return 1

@@ -130,9 +130,10 @@ def test_a_scripted_dry_run_answers_with_the_catalogs_skus(shop, app_url, tmp_pa
     assert sum(episode.reward for episode in played) / len(played) > 0.5
 
 
-def test_the_demo_refuses_data_made_for_another_catalog(shop, tmp_path, capsys):
+def test_the_demo_refuses_data_made_for_another_catalog(shop, tmp_path, monkeypatch, capsys):
     catalog = shop[0]
-    assert run_demo(tmp_path / "out") == 1  # TRAIN_FILE / VALID_FILE unset: the shipped data
+    monkeypatch.setenv("TRAIN_FILE", str(DATA_DIR / "train_tool.jsonl"))  # the shipped data, named on purpose
+    assert run_demo(tmp_path / "out") == 1
     out = capsys.readouterr().out
     assert f"CATALOG_PATH is {catalog}" in out and "reference SKUs that are not in it" in out
     assert f"python -m rftkit make-dataset --catalog {catalog}" in out and "TRAIN_FILE=" in out
@@ -167,12 +168,15 @@ def test_the_settings_come_from_the_environment_then_env_then_the_shipped_files(
     assert from_env.catalog_path_set and not load_settings(tmp_path / "none", environ={}).catalog_path_set
 
 
-def test_the_demo_runs_both_notebooks_on_the_catalog(shop, tmp_path, monkeypatch, capsys):
-    _, train, valid = shop
-    monkeypatch.setenv("TRAIN_FILE", str(train))
-    monkeypatch.setenv("VALID_FILE", str(valid))
+def test_the_demo_runs_both_notebooks_on_the_catalog_with_that_one_setting(shop, tmp_path, capsys):
+    """CATALOG_PATH only (the fixture unsets TRAIN_FILE / VALID_FILE): the demo makes data for the catalog."""
+    catalog = shop[0]
     assert run_demo(tmp_path / "out", step_delay=0.05, error_rate=0.0) == 0, capsys.readouterr().out
     out = capsys.readouterr().out
+    made = tmp_path / "out" / "data"
+    assert f"CATALOG_PATH is {catalog} and TRAIN_FILE / VALID_FILE are not set: making data" in out
+    assert f"to {made / 'valid_tool.jsonl'}" in out
+    assert {row["reference_answer"] for row in read_jsonl(made / "valid_tool.jsonl")} <= skus_of(catalog)
     assert "episodes-to-sft.ipynb FAILED" not in out and out.count(" succeeded (stand-in dry run)") == 2
     sft = tmp_path / "out" / "sft"
     examples = {name: len((sft / name).read_text().splitlines()) for name in ("sft_train.jsonl", "sft_valid.jsonl")
@@ -181,4 +185,12 @@ def test_the_demo_runs_both_notebooks_on_the_catalog(shop, tmp_path, monkeypatch
     assert examples["sft_train.jsonl"] >= 10 and all(n >= 10 for n in examples.values()), examples
     answers = {json.loads(line)["messages"][-1]["content"] for line in (sft / "sft_train.jsonl").read_text()
                .splitlines()}
-    assert answers <= skus_of(shop[0])  # the supervised answers are the catalog's own codes
+    assert answers <= skus_of(catalog)  # the supervised answers are the catalog's own codes
+
+
+def test_the_catalog_page_gives_the_fixtures_row_counts(shop):
+    from tests.support import REPO_ROOT
+
+    _, train, valid = shop
+    said = f"gives {len(read_jsonl(train))} training and {len(read_jsonl(valid))} validation rows"
+    assert said in " ".join((REPO_ROOT / "docs" / "catalog.md").read_text(encoding="utf-8").split())
