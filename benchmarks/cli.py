@@ -1,5 +1,8 @@
 """`python -m benchmarks [--quick] [--out DIR] [--only SECTIONS]`: run the benchmarks, write RESULTS.md and
-results.json (same figures), and print the target verdicts."""
+results.json (same figures), print the target verdicts and the request-rate ratios against the recorded ones.
+
+The full run writes to benchmarks/ (the recorded figures); `--quick` writes to benchmarks/quick/ (git-ignored), so
+a smoke run never replaces them."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import burst, dry_run, machine, memory, report, search_scale, startup, table_store, targets
+from . import burst, dry_run, machine, memory, recorded, report, search_scale, startup, table_store, targets
 from .profiles import FULL, QUICK, Profile
 from .wrk import WrkMissing, ensure_wrk
 
@@ -26,8 +29,8 @@ SECTIONS = ("burst", "search", "startup", "dry_run", "table_store", "memory")
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny setting for a smoke test (under a minute)")
-    parser.add_argument("--out", type=Path, default=HERE, help="folder for RESULTS.md and results.json "
-                        "(default: benchmarks/)")
+    parser.add_argument("--out", type=Path, help="folder for RESULTS.md and results.json (default: benchmarks/, "
+                        "with --quick benchmarks/quick/)")
     parser.add_argument("--only", default=",".join(SECTIONS),
                         help=f"comma-separated sections to run (default: all of {','.join(SECTIONS)})")
     return parser.parse_args(argv)
@@ -74,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown sections: {', '.join(sorted(unknown))}; choose from {', '.join(SECTIONS)}", file=sys.stderr)
         return 2
     profile = QUICK if args.quick else FULL
+    out = args.out or (HERE / "quick" if args.quick else HERE)
+    before = recorded.read_recorded()  # read first: a full run replaces it
     command = "python -m benchmarks" + ("" if argv is None and len(sys.argv) <= 1 else
                                         " " + shlex.join(sys.argv[1:] if argv is None else argv))
     meta: dict[str, Any] = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
@@ -89,13 +94,17 @@ def main(argv: list[str] | None = None) -> int:
     meta["load_average_at_end"] = machine.load_average()
     results = {"meta": meta, **results}
     results["targets"] = targets.evaluate(results)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    (args.out / "RESULTS.md").write_text(report.render(results), encoding="utf-8")
+    if before is not None:
+        results["against_recorded"] = recorded.compare(results, before)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (out / "RESULTS.md").write_text(report.render(results), encoding="utf-8")
     for t in results["targets"]:
         verdict = {True: "met", False: "MISSED", None: "not measured"}[t["met"]]
         print(f"{verdict:>12}  {t['target']}: {t['measured']} (wanted {t['wanted']})")
-    print(f"wrote {args.out / 'RESULTS.md'} and {args.out / 'results.json'} in {meta['duration_s']:.0f} s")
+    if before is not None:
+        print("\n".join(recorded.render(results["against_recorded"], before)))
+    print(f"wrote {out / 'RESULTS.md'} and {out / 'results.json'} in {meta['duration_s']:.0f} s")
     failed = [name for name in SECTIONS if isinstance(results.get(name), dict) and "error" in results[name]]
     if failed:
         print(f"sections that failed: {', '.join(failed)}", file=sys.stderr)

@@ -30,6 +30,6 @@ FULL = Profile(name="full", connections=(50, 256, 1024), duration_s=6.0, repeats
                rollout_concurrency=(64, 256), rollout_rows=68, rollout_samples=8, table_store=True,
                memory_requests=100_000, memory_max_traces=20_000)
 
-QUICK = Profile(name="quick", connections=(50,), duration_s=2.0, repeats=1, warmup_s=1.0, bodies=40,
+QUICK = Profile(name="quick", connections=(50,), duration_s=2.0, repeats=3, warmup_s=1.0, bodies=40,
                 catalog_sizes=(1_000,), queries=40, scan_queries=20, startup_repeats=1, rollout_concurrency=(16,),
                 rollout_rows=16, rollout_samples=1, table_store=False, memory_requests=2_000, memory_max_traces=500)

@@ -24,7 +24,7 @@ from .search import Catalog
 from .security import EndpointAuth
 from .service import Service
 from .storage import StoreChoice, choose_trace_store, under_functions_host
-from .telemetry import Telemetry, configure_telemetry
+from .telemetry import NATIVE_TELEMETRY_OFF, Telemetry, configure_telemetry
 from .tools import TOOLS, ToolRegistry
 from .traces import MemoryTraceStore, TraceStore
 
@@ -105,7 +105,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None,
     app = FastAPI(title="RFT catalog tool and grader", version=__version__, description=DESCRIPTION,
                   lifespan=_lifespan, default_response_class=JsonResponse,
                   docs_url="/docs" if docs else None, redoc_url="/redoc" if docs else None,
-                  openapi_url="/openapi.json" if docs else None)
+                  openapi_url="/openapi.json" if docs else None, **NATIVE_TELEMETRY_OFF)
     app.state.service = service  # settings, catalog, store, telemetry, auth: the one home of each
     app.state.store = store  # the same object as service.store, for tests and notebooks that read the rollouts
     app.state.trace_store = choice

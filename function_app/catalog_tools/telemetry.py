@@ -10,9 +10,12 @@ never fails a request.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from typing import Any
+
+from fastapi import FastAPI
 
 from .config import Settings, SettingsError
 from .credentials import CredentialFactory, azure_identity_credential
@@ -21,6 +24,12 @@ log = logging.getLogger("catalog_tools.telemetry")
 TOOL_SPAN = "rft.tool_call"
 GRADE_SPAN = "rft.grade"
 _configured = False  # configure_azure_monitor installs process-wide providers: once per process
+# Recent FastAPI releases carry an OpenTelemetry layer of their own (`FastAPI(telemetry=...)`), on by default: it
+# traces every request into whatever global providers the process has, and looks them up (three environment reads)
+# on every request. This app's spans come from `Telemetry.instrument` alone, only with a connection string.
+NATIVE_TELEMETRY_OFF: dict[str, Any] = (
+    {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {})
 
 
 class Telemetry:

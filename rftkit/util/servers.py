@@ -4,9 +4,10 @@ The listening socket is always bound *before* the server starts: port 0 then pic
 "find a free port, close it, hope nobody takes it" window), and the URL is known up front.
 
 - `BackgroundServer(app)`: uvicorn on its own thread and event loop in this process (tests, the notebook).
-- `spawn_uvicorn(app, app_dir, ...)`: `python -m uvicorn --fd N` in a child process that inherits the bound socket
-  (the demo, and the benchmarks, which need the server in its own process for wrk and for /proc measurements);
-  `wait_until_serving` then waits for its first HTTP answer.
+- `spawn_uvicorn(app, app_dir, ...)`: uvicorn's CLI with `--fd N` in a child process that inherits the bound socket
+  (the demo, and the benchmarks, which need the server in its own process for wrk and for /proc measurements),
+  through `rftkit.util.uvicorn_fd` so the accepted connections get TCP_NODELAY; `wait_until_serving` then waits
+  for its first HTTP answer.
 """
 
 from __future__ import annotations
@@ -119,7 +120,8 @@ def spawn_uvicorn(app: str, app_dir: Path, *, env: Mapping[str, str], extra_args
                   cwd: Path | None = None, output: IO[Any] | int = subprocess.DEVNULL,
                   preexec_fn: Callable[[], None] | None = None, host: str = LOOPBACK,
                   port: int = 0) -> tuple[subprocess.Popen, str]:
-    """`python -m uvicorn APP --app-dir DIR --fd N` (one worker) on a socket bound here first; (process, base URL).
+    """`uvicorn APP --app-dir DIR --fd N` (one worker, `rftkit.util.uvicorn_fd`) on a socket bound here first;
+    (process, base URL).
 
     The child inherits the listening socket, so connections made before it serves wait in the backlog instead of
     being refused; use `wait_until_serving` before measuring anything.
@@ -127,9 +129,11 @@ def spawn_uvicorn(app: str, app_dir: Path, *, env: Mapping[str, str], extra_args
     sock = bind(host, port)
     url = base_url(sock)
     try:
-        cmd = [sys.executable, "-m", "uvicorn", app, "--app-dir", str(app_dir), "--fd", str(sock.fileno()),
-               *extra_args]
-        process = subprocess.Popen(cmd, env=dict(env), cwd=cwd, stdout=output, stderr=subprocess.STDOUT,
+        cmd = [sys.executable, "-m", "rftkit.util.uvicorn_fd", app, "--app-dir", str(app_dir), "--fd",
+               str(sock.fileno()), *extra_args]
+        # The launcher is run as a module: from the folder holding the rftkit package unless told otherwise.
+        process = subprocess.Popen(cmd, env=dict(env), cwd=cwd or Path(__file__).resolve().parents[2], stdout=output,
+                                   stderr=subprocess.STDOUT,
                                    pass_fds=[sock.fileno()], preexec_fn=preexec_fn)
     finally:
         sock.close()  # the child holds its own copy: when it exits, the port closes

@@ -201,3 +201,18 @@ def test_unreachable_ingestion_endpoint_never_breaks_a_request(tmp_path):
     assert tool_status == 200 and json.loads(tool["output"])["items"][0]["sku"] == "JKT-URB-009"
     assert (score_status, score) == (200, {"score": 1.0}) and (again_status, again) == (200, {"score": 1.0})
     assert health_status == 200 and health["telemetry"] == "application insights"
+
+
+def test_off_means_no_spans_even_when_the_process_has_a_global_tracer_provider(spans, monkeypatch):
+    """Another component of the process (the Functions worker with OpenTelemetry on, say) may install global
+    providers. FastAPI's own telemetry layer (recent releases) would trace every request into them; the app turns
+    that layer off, so without a connection string it still emits nothing."""
+    from opentelemetry import trace
+
+    exporter, telemetry = spans
+    monkeypatch.setattr(trace, "get_tracer_provider", lambda: telemetry.tracer_provider)
+    app = create_app(open_settings(), catalog=shipped_catalog())  # telemetry off: no connection string
+    with TestClient(app) as c:
+        assert c.post("/tool/search_catalog", json=tool_body("trace_off", "call_1")).status_code == 200
+        assert c.post("/score?via=routes", json=score_body("trace_off")).status_code == 200
+    assert exporter.get_finished_spans() == ()

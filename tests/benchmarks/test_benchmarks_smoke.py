@@ -69,5 +69,8 @@ def test_quick_benchmark_writes_results_that_parse(tmp_path: Path):
     for heading in ("## Machine", "## Targets", "## 1. Burst", "## 2. Search at scale", "## 3. Start-up",
                     "## 4. Dry-run", "## 5. Memory", "## Method"):
         assert heading in report
+    # Compared with the recorded results at the level both measured (50 connections), each endpoint once.
+    assert "request-rate ratios (app / bare baseline) against the recorded results of" in done.stdout
+    assert [row["connections"] for row in results["against_recorded"]] == [50, 50]
     # --out keeps the committed results untouched.
     assert (committed.stat().st_mtime_ns if committed.exists() else None) == committed_before
