@@ -9,24 +9,14 @@ import pytest
 
 from rftkit.__main__ import main
 from rftkit.sft.job import supervised_spec
-from rftkit.standin import StandinServer
-from tests.standin_support import FAST, client_for, events, upload, wait_job
+from tests import standin_support
+from tests.standin_support import client_for, events, upload, wait_job
 from tests.support import REPO_ROOT as REPO
-from tests.support import make_app, serve
 
 VALID = REPO / "data" / "valid_tool.jsonl"
 
 
-@pytest.fixture(scope="module")
-def app_url():
-    with serve(make_app()) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def standin():
-    with StandinServer(FAST) as server:
-        yield server
+app_url, standin = standin_support.app_url, standin_support.standin  # the shared module fixtures
 
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
