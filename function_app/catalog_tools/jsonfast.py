@@ -154,8 +154,7 @@ def loads(data: bytes | str) -> Any:
             pass
         else:
             # "\u003a" is a colon the text's count misses: such (rare) texts take the strict path.
-            if shape.count(b":") == orjson.dumps(value).count(b":") and (
-                    b"\\u003" not in raw or not _COLON_ESCAPE.search(raw)):
+            if shape.count(b":") == orjson.dumps(value).count(b":") and not _COLON_ESCAPE.search(raw):
                 return value
     return _strict_loads(data)
 
