@@ -1,7 +1,7 @@
 """The catalog engine before the in-memory index: SQLite tables and an FTS5 index, one SQL query per search.
 
 Kept to measure the current engine against (benchmarks, section 2) and to check it answers identically
-(tests/app/test_catalog_reference.py): same items in the same order, same totals, match modes and corrections.
+(tests/app/search/test_catalog_reference.py): same items in the same order, same totals, match modes and corrections.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Tests of catalog_tools/http."""
