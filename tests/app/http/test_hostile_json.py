@@ -16,7 +16,7 @@ import pytest
 from catalog_tools import jsonfast
 from catalog_tools.errors import error_content
 from catalog_tools.jsonfast import MAX_DEPTH, MAX_INT_DIGITS, JsonError
-from tests.support import import_function_app, make_app, serve
+from tests.support import make_app, serve
 
 TOOL, SCORE = "/tool/search_catalog", "/score"
 
@@ -210,17 +210,6 @@ def test_absurd_content_length_is_413_not_500(client):
     assert sent[0]["status"] == 413
     assert json.loads(sent[1]["body"]) == error_content("body_too_large", json.loads(sent[1]["body"])["error"]
                                                         ["message"])
-
-
-@pytest.fixture(scope="module")
-def http_function():
-    patch = pytest.MonkeyPatch()
-    patch.setenv("TOOL_AUTH_DISABLED", "true")
-    patch.setenv("SCORE_AUTH_DISABLED", "true")
-    try:
-        return import_function_app().app.get_functions()[0]  # the module keeps the function app alive
-    finally:
-        patch.undo()
 
 
 @pytest.mark.parametrize("path", ["/traces/%FF%FE", "/traces/%ED%A0%80", "/score%C3"])
