@@ -6,22 +6,18 @@ Kept to measure the current engine against (benchmarks, section 2) and to check 
 
 from __future__ import annotations
 
-import bisect
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable
 from typing import Any, Literal
 
-from rapidfuzz import fuzz, process
-
 from catalog_tools.search import (
-    FUZZY_CUTOFF,
     SORT_ORDERS,
-    STOP_WORDS,
     WARMTH_LEVELS,
     Filters,
     Product,
+    ProductSet,
     SearchResult,
     SearchTimeout,
     attribute_text,
@@ -33,29 +29,19 @@ from catalog_tools.search import (
 _BM25_WEIGHTS = "10.0, 10.0, 3.0, 2.0, 1.0"
 
 
-class Fts5Catalog:
+class Fts5Catalog(ProductSet):
     """The SQL/FTS5 engine as it was before the in-memory index (same public `search`)."""
 
     def __init__(self, products: Iterable[Product]):
-        self.products: list[Product] = list(products)
-        self.by_sku: dict[str, Product] = {p.sku: p for p in self.products}
-        self.categories: tuple[str, ...] = tuple(sorted({p.category for p in self.products}))
-        self.colors: tuple[str, ...] = tuple(sorted({str(c).lower() for p in self.products
-                                                     for c in p.attributes.get("colors", [])}))
-        self.sizes: tuple[str, ...] = tuple(sorted({str(s).upper() for p in self.products
-                                                    for s in p.attributes.get("sizes", [])}))
+        super().__init__(products)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
-        self._vocabulary: set[str] = set()
-        self._fuzzy_vocabulary: set[str] = set()  # words a misspelling may be corrected to (not SKU parts)
-        self._build()
-        self._vocab_list = sorted(self._vocabulary)
-        self._fuzzy_list = sorted(self._fuzzy_vocabulary)
+        vocabulary: set[str] = set()
+        named_words: set[str] = set()
+        self._build(vocabulary, named_words)
+        self._set_vocabulary(vocabulary, named_words)
 
-    def __len__(self) -> int:
-        return len(self.products)
-
-    def _build(self) -> None:
+    def _build(self, vocabulary: set[str], named_words: set[str]) -> None:
         db = self._db
         db.executescript(
             """
@@ -83,9 +69,9 @@ class Fts5Catalog:
                    p.description)
             docs.append((pid, *doc))
             for part in doc:
-                self._vocabulary.update(words(part))
+                vocabulary.update(words(part))
             for part in doc[1:]:
-                self._fuzzy_vocabulary.update(w for w in words(part) if len(w) >= 4 and w.isalpha())
+                named_words.update(words(part))
         db.executemany("INSERT INTO products VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
         db.executemany("INSERT OR IGNORE INTO colors VALUES (?,?)", colors)
         db.executemany("INSERT OR IGNORE INTO sizes VALUES (?,?)", sizes)
@@ -99,36 +85,9 @@ class Fts5Catalog:
             """
         )
 
-    def _is_prefix(self, word: str) -> bool:
-        i = bisect.bisect_left(self._vocab_list, word)
-        return i < len(self._vocab_list) and self._vocab_list[i].startswith(word)
-
     def _resolve_terms(self, query: str) -> tuple[list[str], list[str], dict[str, str], list[str]]:
-        """Map query words to FTS terms: known words, prefixes, corrected misspellings; the rest is ignored."""
-        fts_terms: list[str] = []
-        shown: list[str] = []
-        corrections: dict[str, str] = {}
-        ignored: list[str] = []
-        for word in dict.fromkeys(words(query)):
-            if word in STOP_WORDS:
-                continue
-            if word in self._vocabulary:
-                fts_terms.append(f'"{word}"')
-                shown.append(word)
-            elif len(word) >= 3 and self._is_prefix(word):
-                fts_terms.append(f'"{word}"*')
-                shown.append(word + "*")
-            elif len(word) >= 4 and word.isalpha():
-                best = process.extractOne(word, self._fuzzy_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-                if best is None:
-                    ignored.append(word)
-                    continue
-                corrections[word] = best[0]
-                fts_terms.append(f'"{best[0]}"')
-                shown.append(best[0])
-            else:
-                ignored.append(word)
-        return fts_terms, shown, corrections, ignored
+        """Query words as FTS5 MATCH terms: `"word"` and `"word"*`."""
+        return self._resolve_words(query, lambda word: f'"{word}"', lambda word: f'"{word}"*')
 
     @staticmethod
     def _filter_sql(filters: Filters) -> tuple[list[str], list[Any]]:

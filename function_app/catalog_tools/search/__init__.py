@@ -9,6 +9,7 @@ from .catalog import (
     CatalogError,
     Filters,
     Product,
+    ProductSet,
     SearchResult,
     SearchTimeout,
     SortOrder,
@@ -19,5 +20,6 @@ from .words import FUZZY_CUTOFF, STOP_WORDS, attribute_text, exact_key, words
 
 __all__ = [
     "FUZZY_CUTOFF", "SORT_ORDERS", "STOP_WORDS", "WARMTH_LEVELS", "Catalog", "CatalogError", "Filters", "Product",
-    "SearchResult", "SearchTimeout", "SortOrder", "Warmth", "attribute_text", "exact_key", "load_products", "words",
+    "ProductSet", "SearchResult", "SearchTimeout", "SortOrder", "Warmth", "attribute_text", "exact_key",
+    "load_products", "words",
 ]

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -31,6 +31,8 @@ Warmth = Literal["light", "medium", "warm", "extra_warm"]  # in increasing order
 SortOrder = Literal["relevance", "price_asc", "price_desc", "rating_desc"]
 WARMTH_LEVELS: tuple[str, ...] = get_args(Warmth)
 SORT_ORDERS: tuple[str, ...] = get_args(SortOrder)
+
+Term = TypeVar("Term")  # what an engine searches for a query word: postings here, an FTS5 MATCH term in SQL
 
 _SKU_CUTOFF = 60.0  # rapidfuzz ratio for a SKU suggestion
 _SCORE_ALL_BELOW = 32  # up to this many matches, score each one; beyond, rank groups of equal-scoring rows
@@ -132,8 +134,9 @@ def load_products(path: Path) -> list[Product]:
     return products
 
 
-class Catalog:
-    """An indexed, read-only product catalog. Thread-safe (read-only after construction); one instance per app."""
+class ProductSet:
+    """What every engine over a list of products shares (`Catalog`, and the FTS5 engine the benchmarks keep to
+    compare with): the products by SKU, the filter values they offer, and how query words become search terms."""
 
     def __init__(self, products: Iterable[Product]):
         self.products: list[Product] = list(products)
@@ -143,6 +146,62 @@ class Catalog:
                                                      for c in p.attributes.get("colors", [])}))
         self.sizes: tuple[str, ...] = tuple(sorted({str(s).upper() for p in self.products
                                                     for s in p.attributes.get("sizes", [])}))
+        self._vocabulary: set[str] = set()
+        self._vocab_list: list[str] = []
+        self._fuzzy_list: list[str] = []
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+    def _set_vocabulary(self, vocabulary: set[str], named_words: Iterable[str]) -> None:
+        """The words a query may use, and those a misspelling may be corrected to (words of the name, category,
+        attributes and description; not SKU parts)."""
+        self._vocabulary = vocabulary
+        self._vocab_list = sorted(vocabulary)
+        self._fuzzy_list = sorted({w for w in named_words if len(w) >= 4 and w.isalpha()})
+
+    def _is_prefix(self, word: str) -> bool:
+        i = bisect.bisect_left(self._vocab_list, word)
+        return i < len(self._vocab_list) and self._vocab_list[i].startswith(word)
+
+    def _resolve_words(self, query: str, exact: Callable[[str], Term],
+                       prefix: Callable[[str], Term]) -> tuple[list[Term], list[str], dict[str, str], list[str]]:
+        """Map query words to the engine's terms (`exact(word)`, `prefix(word)`): known words, prefixes, corrected
+        misspellings; the rest is ignored. Returns the terms, the words shown, the corrections and the ignored."""
+        terms: list[Term] = []
+        shown: list[str] = []
+        corrections: dict[str, str] = {}
+        ignored: list[str] = []
+        for word in dict.fromkeys(words(query)):
+            if word in STOP_WORDS:
+                continue
+            if word in self._vocabulary:
+                terms.append(exact(word))
+                shown.append(word)
+            elif len(word) >= 3 and self._is_prefix(word):
+                terms.append(prefix(word))
+                shown.append(word + "*")
+            elif len(word) >= 4 and word.isalpha():
+                # Imported on the first misspelling: rapidfuzz is ~50 ms of a cold start that most requests never use.
+                from rapidfuzz import fuzz, process
+
+                best = process.extractOne(word, self._fuzzy_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+                if best is None:
+                    ignored.append(word)
+                    continue
+                corrections[word] = best[0]
+                terms.append(exact(best[0]))
+                shown.append(best[0])
+            else:
+                ignored.append(word)
+        return terms, shown, corrections, ignored
+
+
+class Catalog(ProductSet):
+    """An indexed, read-only product catalog. Thread-safe (read-only after construction); one instance per app."""
+
+    def __init__(self, products: Iterable[Product]):
+        super().__init__(products)
         # Position = rank in (price, sku) order: `price_asc` and its ties are position order.
         self._by_position = sorted(range(len(self.products)),
                                    key=lambda i: (self.products[i].price, self.products[i].sku))
@@ -154,11 +213,7 @@ class Catalog:
                 self._exact.setdefault(key, []).append(position)
         self._text = TextIndex([(p.sku.replace("-", " "), p.name, p.category.replace("_", " "),
                                  attribute_text(p.attributes), p.description) for p in ranked], Fts5Tokens())
-        self._vocabulary: set[str] = self._text.words
-        # Words a misspelling may be corrected to (not SKU parts).
-        self._fuzzy_vocabulary = {w for w in self._text.named_words if len(w) >= 4 and w.isalpha()}
-        self._vocab_list = sorted(self._vocabulary)
-        self._fuzzy_list = sorted(self._fuzzy_vocabulary)
+        self._set_vocabulary(self._text.words, self._text.named_words)
         self._public_json = lru_cache(maxsize=4096)(self._encode_public)
         self._sku_keys: dict[str, str] | None = None  # exact_key(sku) -> sku, built at the first lookup
 
@@ -174,9 +229,6 @@ class Catalog:
     def from_path(cls, path: Path) -> Catalog:
         return cls(load_products(path))
 
-    def __len__(self) -> int:
-        return len(self.products)
-
     def close_skus(self, text: str, limit: int = 3) -> list[str]:
         """The catalog SKUs nearest to `text` (a mistyped or half-remembered SKU), best first; none if nothing is
         close. Case and separators do not matter: "jkt urb 9" is near "JKT-URB-009"."""
@@ -191,39 +243,9 @@ class Catalog:
                                 score_cutoff=_SKU_CUTOFF)
         return [self._sku_keys[match] for match, _, _ in found]
 
-    def _is_prefix(self, word: str) -> bool:
-        i = bisect.bisect_left(self._vocab_list, word)
-        return i < len(self._vocab_list) and self._vocab_list[i].startswith(word)
-
     def _resolve_terms(self, query: str) -> tuple[list[Postings | None], list[str], dict[str, str], list[str]]:
-        """Map query words to FTS phrases: known words, prefixes, corrected misspellings; the rest is ignored."""
-        phrases: list[Postings | None] = []
-        shown: list[str] = []
-        corrections: dict[str, str] = {}
-        ignored: list[str] = []
-        for word in dict.fromkeys(words(query)):
-            if word in STOP_WORDS:
-                continue
-            if word in self._vocabulary:
-                phrases.append(self._text.exact(word))
-                shown.append(word)
-            elif len(word) >= 3 and self._is_prefix(word):
-                phrases.append(self._text.prefix(word))
-                shown.append(word + "*")
-            elif len(word) >= 4 and word.isalpha():
-                # Imported on the first misspelling: rapidfuzz is ~50 ms of a cold start that most requests never use.
-                from rapidfuzz import fuzz, process
-
-                best = process.extractOne(word, self._fuzzy_list, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-                if best is None:
-                    ignored.append(word)
-                    continue
-                corrections[word] = best[0]
-                phrases.append(self._text.exact(best[0]))
-                shown.append(best[0])
-            else:
-                ignored.append(word)
-        return phrases, shown, corrections, ignored
+        """Query words as FTS phrases (postings; None for a prefix nothing starts with)."""
+        return self._resolve_words(query, self._text.exact, self._text.prefix)
 
     def _filter_mask(self, f: Filters) -> int:
         index = self._filters
