@@ -263,9 +263,7 @@ def job_b_spec(*, training_file: str, validation_file: str | None, rows: RowsSou
     from rftkit.graders.presets import endpoint_grader
 
     grader = endpoint_grader(grader_url(grader_base_url or tool_base_url), name=grader_name, rate_limit=rate_limit)
-    if tools is None:
-        tools, rows = _app_tool_entries(tool_base_url, func_key, tool_names, rows)
-    return reinforcement_spec(model=model, training_file=training_file, validation_file=validation_file,
-                              grader=grader, tools=tools, rows=rows,
-                              suffix=suffix, seed=seed, max_episode_steps=max_episode_steps,
-                              hyperparameters=hyperparameters)
+    return job_a_spec(training_file=training_file, validation_file=validation_file, rows=rows,
+                      tool_base_url=tool_base_url, func_key=func_key, model=model, grader=grader, suffix=suffix,
+                      seed=seed, max_episode_steps=max_episode_steps, hyperparameters=hyperparameters,
+                      tool_names=tool_names, tools=tools)
