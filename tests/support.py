@@ -74,3 +74,20 @@ def serve(app: Any, port: int = 0, timeout: float = 20.0) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+# One rollout on the wire, written out literally (the app's tests check the service's shapes, not rftkit's):
+# a tool call that finds the Urban Puffer, then the grading of the answer "JKT-URB-009".
+SEARCH_TOOL_ENTRY = {"type": "function", "function": {"name": "search_catalog", "parameters": {"type": "object"}}}
+
+
+def puffer_call(trace_id: str, call_id: str) -> dict[str, Any]:
+    """The service's wrapper of a `search_catalog` call for "Urban Puffer" (top_k 1)."""
+    return {"type": "function_call", "id": f"fc_{call_id}", "call_id": call_id, "name": "search_catalog",
+            "arguments": '{"query":"Urban Puffer","top_k":1}', "trace_id": trace_id, "item": {}}
+
+
+def puffer_grading(trace_id: str) -> dict[str, Any]:
+    """The endpoint grader's request for the right answer, JKT-URB-009, with the row's tools."""
+    return {"sample": {"output_text": "JKT-URB-009"},
+            "item": {"reference_answer": "JKT-URB-009", "tools": [SEARCH_TOOL_ENTRY]}, "trace_id": trace_id}

@@ -21,19 +21,14 @@ from catalog_tools.table_traces import TableTraceStore
 from catalog_tools.traces import MemoryTraceStore, ToolCallRecord
 from rftkit.util.servers import start_function_app
 from tests.azurite import AZURITE_MARKS, start_azurite
-from tests.support import import_function_app, make_app, open_settings, shipped_catalog
-
-TOOLS = [{"type": "function", "function": {"name": "search_catalog", "parameters": {"type": "object"}}}]
-
-
-def tool_call(trace_id: str, call_id: str) -> dict:
-    return {"type": "function_call", "id": f"fc_{call_id}", "call_id": call_id, "name": "search_catalog",
-            "arguments": '{"query":"Urban Puffer","top_k":1}', "trace_id": trace_id, "item": {}}
-
-
-def score_body(trace_id: str) -> dict:
-    return {"sample": {"output_text": "JKT-URB-009"}, "item": {"reference_answer": "JKT-URB-009", "tools": TOOLS},
-            "trace_id": trace_id}
+from tests.support import (
+    import_function_app,
+    make_app,
+    open_settings,
+    puffer_call,
+    puffer_grading,
+    shipped_catalog,
+)
 
 
 def table_app(connection: str, **overrides):
@@ -108,8 +103,8 @@ def test_in_azure_with_storage_and_no_trace_store_setting_uses_the_table(monkeyp
     with TestClient(module.fastapi_app) as c:
         health = c.get("/health").json()
         assert health["trace_store"] == {"kind": "table", "reason": "chosen for Azure", "storage": "connection string"}
-        assert c.post("/tool/search_catalog", json=tool_call("trace_azure", "call_1")).status_code == 200
-        explained = c.post("/score?explain=true", json=score_body("trace_azure")).json()
+        assert c.post("/tool/search_catalog", json=puffer_call("trace_azure", "call_1")).status_code == 200
+        explained = c.post("/score?explain=true", json=puffer_grading("trace_azure")).json()
         assert explained["score"] == 1.0 and explained["details"]["tool_calls"] == 1
     # The call is in Azurite's table, where another instance would find it.
     other_instance = TableTraceStore(azurite.connection_string, table)
@@ -132,7 +127,7 @@ def test_get_trace_lists_calls_in_time_order_and_needs_the_tool_key(kind, reques
         app = make_app(**overrides)
     with TestClient(app) as c:
         for call_id in ("call_b", "call_a"):
-            c.post("/tool/search_catalog", json=tool_call("trace/odd#id", call_id), headers={"api-key": "k-123"})
+            c.post("/tool/search_catalog", json=puffer_call("trace/odd#id", call_id), headers={"api-key": "k-123"})
         assert c.get("/traces/anything").status_code == 401
         body = c.get("/traces/trace%2Fodd%23id", headers={"api-key": "k-123"}).json()
         assert body["trace_id"] == "trace/odd#id"
@@ -146,24 +141,24 @@ def test_store_outage_tool_still_answers_grader_503_then_recovers(tmp_path, capl
     azurite = start_azurite(tmp_path / "outage")
     try:
         with TestClient(table_app(azurite.connection_string, trace_store_timeout_seconds=2)) as c:
-            assert c.post("/tool/search_catalog", json=tool_call("trace_o", "call_1")).status_code == 200
-            assert c.post("/score", json=score_body("trace_o")).json() == {"score": 1.0}
+            assert c.post("/tool/search_catalog", json=puffer_call("trace_o", "call_1")).status_code == 200
+            assert c.post("/score", json=puffer_grading("trace_o")).json() == {"score": 1.0}
 
             azurite.stop()
-            response = c.post("/tool/search_catalog", json=tool_call("trace_o", "call_2"))
+            response = c.post("/tool/search_catalog", json=puffer_call("trace_o", "call_2"))
             assert response.status_code == 200
             assert json.loads(response.json()["output"])["items"][0]["sku"] == "JKT-URB-009"
             assert "could not record tool call call_2" in caplog.text
-            down = c.post("/score", json=score_body("trace_o"))
+            down = c.post("/score", json=puffer_grading("trace_o"))
             assert down.status_code == 503 and down.json()["error"]["code"] == "trace_store_unavailable"
             assert c.get("/traces/trace_o").status_code == 503
             assert c.get("/health").status_code == 200
-            no_tools = {**score_body("trace_o"), "item": {"reference_answer": "JKT-URB-009"}}
+            no_tools = {**puffer_grading("trace_o"), "item": {"reference_answer": "JKT-URB-009"}}
             assert c.post("/score", json=no_tools).json() == {"score": 1.0}  # needs no store
 
             azurite.start()
-            assert c.post("/tool/search_catalog", json=tool_call("trace_o", "call_3")).status_code == 200
-            explained = c.post("/score?explain=true", json=score_body("trace_o")).json()
+            assert c.post("/tool/search_catalog", json=puffer_call("trace_o", "call_3")).status_code == 200
+            explained = c.post("/score?explain=true", json=puffer_grading("trace_o")).json()
             assert explained["details"]["tool_calls"] == 2  # call_1 and call_3; call_2 was lost while down
     finally:
         azurite.stop()
@@ -187,12 +182,12 @@ def test_scale_out_two_processes_share_one_table(azurite):
 
         def send(target):
             url, call_id = target
-            return httpx.post(f"{url}/tool/search_catalog", json=tool_call(trace, call_id), timeout=30).status_code
+            return httpx.post(f"{url}/tool/search_catalog", json=puffer_call(trace, call_id), timeout=30).status_code
 
         with ThreadPoolExecutor(16) as pool:
             assert set(pool.map(send, calls + calls[:10])) == {200}  # 10 retries land too
         for url in urls:
-            explained = httpx.post(f"{url}/score?explain=true", json=score_body(trace), timeout=30).json()
+            explained = httpx.post(f"{url}/score?explain=true", json=puffer_grading(trace), timeout=30).json()
             assert explained["details"]["tool_calls"] == 40
     finally:
         for proc, _ in procs:

@@ -22,21 +22,10 @@ from catalog_tools.app import create_app
 from catalog_tools.config import SettingsError
 from catalog_tools.telemetry import GRADE_SPAN, OFF, TOOL_SPAN, Telemetry, configure_telemetry
 from tests.support import REPO_ROOT as REPO
-from tests.support import make_app, open_settings, shipped_catalog
+from tests.support import make_app, open_settings, puffer_call, puffer_grading, shipped_catalog
 
-TOOLS = [{"type": "function", "function": {"name": "search_catalog", "parameters": {"type": "object"}}}]
 UNREACHABLE = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=http://127.0.0.1:9/"
 OFFLINE_ENV = {"APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL": "true", "OTEL_EXPERIMENTAL_RESOURCE_DETECTORS": "otel"}
-
-
-def tool_body(trace_id: str, call_id: str) -> dict:
-    return {"type": "function_call", "id": f"fc_{call_id}", "call_id": call_id, "name": "search_catalog",
-            "arguments": '{"query":"Urban Puffer","top_k":1}', "trace_id": trace_id, "item": {}}
-
-
-def score_body(trace_id: str) -> dict:
-    return {"sample": {"output_text": "JKT-URB-009"}, "item": {"reference_answer": "JKT-URB-009", "tools": TOOLS},
-            "trace_id": trace_id}
 
 
 @pytest.fixture()
@@ -54,8 +43,8 @@ def test_tool_call_and_grading_spans_carry_the_rollout(spans, query):
     exporter, telemetry = spans
     app = create_app(open_settings(), catalog=shipped_catalog(), telemetry=telemetry)
     with TestClient(app) as c:
-        assert c.post(f"/tool/search_catalog{query}", json=tool_body("trace_otel", "call_7")).status_code == 200
-        assert c.post(f"/score{query}", json=score_body("trace_otel")).json() == {"score": 1.0}
+        assert c.post(f"/tool/search_catalog{query}", json=puffer_call("trace_otel", "call_7")).status_code == 200
+        assert c.post(f"/score{query}", json=puffer_grading("trace_otel")).json() == {"score": 1.0}
     finished = exporter.get_finished_spans()
     by_name = {s.name: s for s in finished if s.name.startswith("rft.")}
     assert set(by_name) == {TOOL_SPAN, GRADE_SPAN}
@@ -76,8 +65,8 @@ def test_request_log_record_carries_the_attributes_when_telemetry_is_on(spans, c
     _, telemetry = spans
     app = create_app(open_settings(), catalog=shipped_catalog(), telemetry=telemetry)
     with caplog.at_level(logging.INFO, logger="catalog_tools.requests"), TestClient(app) as c:
-        c.post("/tool/search_catalog", json=tool_body("trace_log", "call_1"))
-        c.post("/score", json=score_body("trace_log"))
+        c.post("/tool/search_catalog", json=puffer_call("trace_log", "call_1"))
+        c.post("/score", json=puffer_grading("trace_log"))
     tool, grading = [r for r in caplog.records if r.name == "catalog_tools.requests"]
     assert getattr(tool, "rft.trace_id") == "trace_log" and getattr(tool, "rft.call_id") == "call_1"
     assert getattr(tool, "rft.tool") == "search_catalog" and getattr(tool, "rft.status") == 200
@@ -89,7 +78,7 @@ def test_off_by_default_no_spans_and_no_record_attributes(caplog):
     app = make_app()
     assert app.state.service.telemetry is OFF and not OFF.enabled
     with caplog.at_level(logging.INFO, logger="catalog_tools.requests"), TestClient(app) as c:
-        c.post("/score", json=score_body("trace_off"))
+        c.post("/score", json=puffer_grading("trace_off"))
         assert c.get("/health").json()["telemetry"] == "off"
     record = next(r for r in caplog.records if r.name == "catalog_tools.requests")
     assert not hasattr(record, "rft.trace_id")
@@ -213,6 +202,6 @@ def test_off_means_no_spans_even_when_the_process_has_a_global_tracer_provider(s
     monkeypatch.setattr(trace, "get_tracer_provider", lambda: telemetry.tracer_provider)
     app = create_app(open_settings(), catalog=shipped_catalog())  # telemetry off: no connection string
     with TestClient(app) as c:
-        assert c.post("/tool/search_catalog", json=tool_body("trace_off", "call_1")).status_code == 200
-        assert c.post("/score?via=routes", json=score_body("trace_off")).status_code == 200
+        assert c.post("/tool/search_catalog", json=puffer_call("trace_off", "call_1")).status_code == 200
+        assert c.post("/score?via=routes", json=puffer_grading("trace_off")).status_code == 200
     assert exporter.get_finished_spans() == ()
