@@ -70,6 +70,17 @@ ROWS = [make_row("row-name", "What is the SKU of the Urban Puffer?", "JKT-URB-00
         make_row("row-both", "Which comes first: the Urban Puffer or the Alpine Insulated?", "JKT-URB-009")]
 
 
+def _play(rows: list[dict], url: str, policy: ModelPolicy):
+    """Dry-run `rows` against the app at `url` with the model policy, closing its client afterwards."""
+    async def go():
+        try:
+            return await run_rollouts(rows, tools=[tool_entry(url)], grader=endpoint_grader(url), policy=policy)
+        finally:
+            await policy.aclose()
+
+    return asyncio.run(go())
+
+
 def test_row_tools_become_responses_function_tools():
     (tool,) = responses_tools(TOOLS)
     function = TOOLS[0]["function"]
@@ -80,15 +91,7 @@ def test_row_tools_become_responses_function_tools():
 def test_the_model_policy_loops_through_the_tool_and_is_graded(fake_model, real_app):
     fake, fake_url = fake_model
     app, url = real_app
-    policy = ModelPolicy(azure_client(fake_url, "test-key", max_retries=0), "my-deployment")
-
-    async def go():
-        try:
-            return await run_rollouts(ROWS, tools=[tool_entry(url)], grader=endpoint_grader(url), policy=policy)
-        finally:
-            await policy.aclose()
-
-    report = asyncio.run(go())
+    report = _play(ROWS, url, ModelPolicy(azure_client(fake_url, "test-key", max_retries=0), "my-deployment"))
 
     assert report.exit_code == 0 and [e.reward for e in report.episodes] == [1.0, 1.0]
     assert [len(e.tool_calls) for e in report.episodes] == [1, 2]
@@ -116,15 +119,7 @@ def test_the_model_policy_loops_through_the_tool_and_is_graded(fake_model, real_
 def test_a_model_api_error_fails_the_rollout_and_is_reported(fake_model, real_app):
     _, fake_url = fake_model
     _, url = real_app
-    policy = ModelPolicy(azure_client(fake_url, "k", max_retries=0), "broken")
-
-    async def go():
-        try:
-            return await run_rollouts(ROWS[:1], tools=[tool_entry(url)], grader=endpoint_grader(url), policy=policy)
-        finally:
-            await policy.aclose()
-
-    report = asyncio.run(go())
+    report = _play(ROWS[:1], url, ModelPolicy(azure_client(fake_url, "k", max_retries=0), "broken"))
     assert report.status_counts()["failed"] == 1 and report.error_counts() == {"policy:http_500": 1}
     assert report.exit_code == 1
 
