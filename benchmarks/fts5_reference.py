@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from catalog_tools.search import (
@@ -89,37 +89,28 @@ class Fts5Catalog(ProductSet):
         """Query words as FTS5 MATCH terms: `"word"` and `"word"*`."""
         return self._resolve_words(query, lambda word: f'"{word}"', lambda word: f'"{word}"*')
 
-    @staticmethod
-    def _filter_sql(filters: Filters) -> tuple[list[str], list[Any]]:
+    # Each filter: its SQL condition and how its value becomes the parameter.
+    _FILTER_SQL: dict[str, tuple[str, Callable[[Any], Any]]] = {
+        "category": ("p.category = ?", str),
+        "min_price": ("p.price >= ?", float),
+        "max_price": ("p.price <= ?", float),
+        "in_stock": ("p.in_stock = ?", int),
+        "min_rating": ("p.rating >= ?", float),
+        "waterproof": ("p.waterproof = ?", int),
+        "min_warmth": ("p.warmth >= ?", WARMTH_LEVELS.index),
+        "color": ("EXISTS (SELECT 1 FROM colors c WHERE c.color = ? AND c.id = p.id)", str.lower),
+        "size": ("EXISTS (SELECT 1 FROM sizes s WHERE s.size = ? AND s.id = p.id)", str.upper),
+    }
+
+    @classmethod
+    def _filter_sql(cls, filters: Filters) -> tuple[list[str], list[Any]]:
         where: list[str] = []
         params: list[Any] = []
-        if filters.category is not None:
-            where.append("p.category = ?")
-            params.append(filters.category)
-        if filters.min_price is not None:
-            where.append("p.price >= ?")
-            params.append(filters.min_price)
-        if filters.max_price is not None:
-            where.append("p.price <= ?")
-            params.append(filters.max_price)
-        if filters.in_stock is not None:
-            where.append("p.in_stock = ?")
-            params.append(int(filters.in_stock))
-        if filters.min_rating is not None:
-            where.append("p.rating >= ?")
-            params.append(filters.min_rating)
-        if filters.waterproof is not None:
-            where.append("p.waterproof = ?")
-            params.append(int(filters.waterproof))
-        if filters.min_warmth is not None:
-            where.append("p.warmth >= ?")
-            params.append(WARMTH_LEVELS.index(filters.min_warmth))
-        if filters.color is not None:
-            where.append("EXISTS (SELECT 1 FROM colors c WHERE c.color = ? AND c.id = p.id)")
-            params.append(filters.color.lower())
-        if filters.size is not None:
-            where.append("EXISTS (SELECT 1 FROM sizes s WHERE s.size = ? AND s.id = p.id)")
-            params.append(filters.size.upper())
+        for name, (condition, to_param) in cls._FILTER_SQL.items():
+            value = getattr(filters, name)
+            if value is not None:
+                where.append(condition)
+                params.append(to_param(value))
         return where, params
 
     _ORDER = {
