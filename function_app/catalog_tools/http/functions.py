@@ -35,6 +35,8 @@ class _AsgiFunctionApp(func.AsgiFunctionApp):
 
     def _add_http_app(self, http_middleware: func.AsgiMiddleware, function_name: str = "http_app_func") -> None:
         # AsgiFunctionApp.__init__ hands in its own middleware; serve (and shut down) through the checking one.
+        # `_add_http_app` is the hook azure-functions' ExternalHttpFunctionApp declares for such apps (abstract
+        # there, the same signature in 1.26 and 2.3; the adapter tests pass on both).
         self.middleware = PathCheckingMiddleware(self._served)
         super()._add_http_app(self.middleware, function_name)
 
