@@ -10,6 +10,7 @@ On Azure the client signs in with `AZURE_OPENAI_API_KEY` when it is set, else ke
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -27,7 +28,7 @@ from rftkit import DATA_DIR, REPO_ROOT
 from rftkit.jobs.builders import JOB_A_MODEL, JOB_B_MODEL
 
 if TYPE_CHECKING:
-    from openai import OpenAI
+    from openai import AsyncOpenAI, OpenAI
 
 _PLACEHOLDER = re.compile(r"<[^<>]*>")
 _API_PATH = "/openai/v1"
@@ -242,11 +243,29 @@ def make_client(settings: ToolkitSettings, *, credential: Any = None, **client_o
     from openai import OpenAI
 
     require_openai_version()
-    api_key: str | Callable[[], str]
+    return OpenAI(base_url=settings.openai_base_url, api_key=_api_key(settings, credential), **client_options)
+
+
+def make_async_client(settings: ToolkitSettings, *, credential: Any = None, **client_options: Any) -> AsyncOpenAI:
+    """`make_client`'s `AsyncOpenAI` twin, signed in the same way (for the dry run's model policy). Keyless, the
+    token provider runs in a worker thread: a token refresh must not block the event loop the rollouts share."""
+    from openai import AsyncOpenAI
+
+    require_openai_version()
+    key = _api_key(settings, credential)
+    if callable(key):
+        sync_provider = key
+
+        async def key() -> str:
+            return await asyncio.to_thread(sync_provider)
+
+    return AsyncOpenAI(base_url=settings.openai_base_url, api_key=key, **client_options)
+
+
+def _api_key(settings: ToolkitSettings, credential: Any) -> str | Callable[[], str]:
+    """The stand-in's key, the Azure key, or (Azure without a key) an Entra ID token provider."""
     if not settings.uses_azure:
-        api_key = STANDIN_API_KEY
-    elif settings.azure_openai_api_key:
-        api_key = settings.azure_openai_api_key
-    else:
-        api_key = entra_token_provider(credential)
-    return OpenAI(base_url=settings.openai_base_url, api_key=api_key, **client_options)
+        return STANDIN_API_KEY
+    if settings.azure_openai_api_key:
+        return settings.azure_openai_api_key
+    return entra_token_provider(credential)

@@ -139,7 +139,7 @@ def default_policy(args: argparse.Namespace, tool_names: list[str] | None) -> st
 
 
 def make_policy(args: argparse.Namespace, tools: list[dict[str, Any]] | None = None) -> Any:
-    from rftkit.rollouts import ModelPolicy, ScriptedPolicy, azure_client
+    from rftkit.rollouts import ModelPolicy, ScriptedPolicy
     from rftkit.rollouts.policies import AutoPolicy, ReplayPolicy, SchemaPolicy
 
     names = [t["name"] for t in tools] if tools is not None else None
@@ -155,13 +155,13 @@ def make_policy(args: argparse.Namespace, tools: list[dict[str, Any]] | None = N
                             tool_names=names)
     if not args.model:
         raise ValueError("--policy model needs --model DEPLOYMENT")
-    from rftkit.settings import load_settings
+    from rftkit.settings import load_settings, make_async_client
 
     settings = load_settings()
-    if not settings.azure_openai_endpoint or not settings.azure_openai_api_key:
-        raise ValueError("the model policy needs AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_API_KEY (environment or .env)")
-    client = azure_client(settings.azure_openai_endpoint, settings.azure_openai_api_key,
-                          timeout=args.request_timeout)
+    if not settings.uses_azure:
+        raise ValueError("the model policy needs AZURE_OPENAI_ENDPOINT (environment or .env), and AZURE_OPENAI_API_KEY "
+                         "unless you sign in with Microsoft Entra ID (az login, or a managed identity)")
+    client = make_async_client(settings, timeout=args.request_timeout)
     return ModelPolicy(client, args.model, reasoning_effort=args.reasoning_effort)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from rftkit.rollouts.compare import Comparison, compare_episodes, compare_files
 from rftkit.rollouts.episode import Episode, ErrorRecord, GraderRecord, RolloutToolCall, read_episodes, write_episodes
-from rftkit.rollouts.model_policy import ModelPolicy, azure_client, responses_input, responses_tools
+from rftkit.rollouts.model_policy import ModelPolicy, responses_input, responses_tools
 from rftkit.rollouts.policy import Policy, PolicyError, Session, ToolResult, Turn
 from rftkit.rollouts.report import DryRunReport, RowSummary
 from rftkit.rollouts.request_parser import SearchPlan, Vocabulary, parse_request
@@ -22,7 +22,7 @@ from rftkit.wire import ToolRequest, build_sample, grader_body, new_trace_id, no
 __all__ = [
     "Comparison", "DryRunReport", "Episode", "ErrorRecord", "GraderRecord", "ModelPolicy", "Policy", "PolicyError",
     "RowSummary", "ScriptedPolicy", "SearchPlan", "Session", "RolloutToolCall", "ToolRequest", "ToolResult", "Turn",
-    "Vocabulary", "azure_client", "build_sample", "compare_episodes", "compare_files", "grader_body",
+    "Vocabulary", "build_sample", "compare_episodes", "compare_files", "grader_body",
     "new_trace_id", "normalize_item", "parse_request", "read_episodes", "responses_input", "responses_tools",
     "run_rollouts", "tool_call_body", "write_episodes",
 ]

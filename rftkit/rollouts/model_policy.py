@@ -122,11 +122,3 @@ class ModelPolicy:
 
     async def aclose(self) -> None:
         await self.client.close()
-
-
-def azure_client(endpoint: str, api_key: str, *, timeout: float = 120.0, max_retries: int = 2) -> AsyncOpenAI:
-    """`AsyncOpenAI` on Azure OpenAI's v1 path (docs/service-contract.md#job-body)."""
-    from openai import AsyncOpenAI
-
-    return AsyncOpenAI(base_url=f"{endpoint.rstrip('/')}/openai/v1/", api_key=api_key, timeout=timeout,
-                       max_retries=max_retries)

@@ -130,11 +130,10 @@ async def retest(session: NotebookSession, job: Any) -> tuple[Path | None, str]:
     if not deployment:
         return None, (f"Deploy {job.fine_tuned_model} in Azure AI Foundry, set {SFT_DEPLOYMENT_ENV} to the "
                       "deployment name and re-run this cell.")
-    from rftkit.rollouts import ModelPolicy, azure_client
+    from rftkit.rollouts import ModelPolicy
+    from rftkit.settings import make_async_client
 
-    settings = session.settings
-    assert settings.azure_openai_endpoint and settings.azure_openai_api_key
-    policy = ModelPolicy(azure_client(settings.azure_openai_endpoint, settings.azure_openai_api_key), deployment)
+    policy = ModelPolicy(make_async_client(session.settings, timeout=120.0), deployment)
     try:
         path, _ = await capture(session, "tuned", policy, samples_per_row=1)
     finally:

@@ -6,28 +6,14 @@ endpoint); the requests go to the stand-in on loopback, wrapped in a recorder of
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from azure.core.credentials import AccessToken
 
 from rftkit import settings as settings_module
 from rftkit.settings import ENTRA_SCOPE, ToolkitSettings, make_client
 from rftkit.standin.app import create_standin_app
 from rftkit.util.servers import BackgroundServer
+from tests.entra_support import FakeCredential, refuse_default_credential
 from tests.standin_support import FAST, Recorder
-
-
-class FakeCredential:
-    """An azure-identity credential (`get_token`) that hands out numbered tokens and records the scopes asked."""
-
-    def __init__(self, lifetime: float = 3600):
-        self.scopes: list[tuple[str, ...]] = []
-        self.lifetime = lifetime
-
-    def get_token(self, *scopes: str, **_: object) -> AccessToken:
-        self.scopes.append(scopes)
-        return AccessToken(f"entra-token-{len(self.scopes)}", int(time.time() + self.lifetime))
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +24,8 @@ def recorded():
 
 
 @pytest.fixture(autouse=True)
-def no_default_credential(monkeypatch):
-    """DefaultAzureCredential must never run in tests: building one fails the test."""
-    import azure.identity
-
-    def refuse(*_: object, **__: object) -> None:
-        raise AssertionError("DefaultAzureCredential was built in a test")
-
-    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", refuse)
+def _no_default_credential(monkeypatch):
+    refuse_default_credential(monkeypatch)
 
 
 def authorization_of_last(recorder: Recorder, path: str) -> str:

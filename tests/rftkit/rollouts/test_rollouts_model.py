@@ -15,7 +15,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from rftkit.__main__ import main
-from rftkit.rollouts import ModelPolicy, azure_client, responses_tools, run_rollouts
+from rftkit.rollouts import ModelPolicy, responses_tools, run_rollouts
+from rftkit.settings import ToolkitSettings, make_async_client
+from tests.entra_support import FakeCredential, refuse_default_credential
 from tests.rollouts_support import TOOLS, endpoint_grader, make_row, tool_entry
 from tests.support import make_app, serve
 
@@ -70,6 +72,12 @@ ROWS = [make_row("row-name", "What is the SKU of the Urban Puffer?", "JKT-URB-00
         make_row("row-both", "Which comes first: the Urban Puffer or the Alpine Insulated?", "JKT-URB-009")]
 
 
+def _client(fake_url: str, key: str | None, credential: FakeCredential | None = None):
+    """The toolkit's async client on the fake Responses API: with `key`, or keyless with `credential`."""
+    settings = ToolkitSettings(azure_openai_endpoint=fake_url, azure_openai_api_key=key)
+    return make_async_client(settings, credential=credential, max_retries=0)
+
+
 def _play(rows: list[dict], url: str, policy: ModelPolicy):
     """Dry-run `rows` against the app at `url` with the model policy, closing its client afterwards."""
     async def go():
@@ -91,7 +99,7 @@ def test_row_tools_become_responses_function_tools():
 def test_the_model_policy_loops_through_the_tool_and_is_graded(fake_model, real_app):
     fake, fake_url = fake_model
     app, url = real_app
-    report = _play(ROWS, url, ModelPolicy(azure_client(fake_url, "test-key", max_retries=0), "my-deployment"))
+    report = _play(ROWS, url, ModelPolicy(_client(fake_url, "test-key"), "my-deployment"))
 
     assert report.exit_code == 0 and [e.reward for e in report.episodes] == [1.0, 1.0]
     assert [len(e.tool_calls) for e in report.episodes] == [1, 2]
@@ -119,7 +127,7 @@ def test_the_model_policy_loops_through_the_tool_and_is_graded(fake_model, real_
 def test_a_model_api_error_fails_the_rollout_and_is_reported(fake_model, real_app):
     _, fake_url = fake_model
     _, url = real_app
-    report = _play(ROWS[:1], url, ModelPolicy(azure_client(fake_url, "k", max_retries=0), "broken"))
+    report = _play(ROWS[:1], url, ModelPolicy(_client(fake_url, "k"), "broken"))
     assert report.status_counts()["failed"] == 1 and report.error_counts() == {"policy:http_500": 1}
     assert report.exit_code == 1
 
@@ -150,3 +158,65 @@ def test_the_cli_refuses_the_model_policy_without_azure_settings(tmp_path, monke
     code = main(["dry-run", "--data", str(data), "--tool-url", "http://127.0.0.1:9/tool/search_catalog",
                  "--grader-url", "http://127.0.0.1:9/score", "--model", "gpt-deploy"])
     assert code == 2 and "AZURE_OPENAI_ENDPOINT" in capsys.readouterr().err
+
+
+def test_keyless_the_model_policy_sends_an_entra_id_bearer_token(fake_model, real_app, monkeypatch):
+    refuse_default_credential(monkeypatch)
+    fake, fake_url = fake_model
+    _, url = real_app
+    before = len(fake.state.requests)
+    credential = FakeCredential()
+    report = _play(ROWS[:1], url, ModelPolicy(_client(fake_url, None, credential), "keyless"))
+    assert report.exit_code == 0 and [e.reward for e in report.episodes] == [1.0]
+    sent = fake.state.requests[before:]
+    assert sent and {r["headers"]["authorization"] for r in sent} == {"Bearer entra-token-1"}
+    assert credential.scopes == [("https://cognitiveservices.azure.com/.default",)]
+
+
+def test_the_cli_runs_the_model_policy_keyless(fake_model, real_app, tmp_path, monkeypatch, capsys):
+    """Without AZURE_OPENAI_API_KEY, `dry-run --policy model` signs in like the notebook: DefaultAzureCredential
+    (here a fake in its place)."""
+    import azure.identity
+
+    fake, fake_url = fake_model
+    _, url = real_app
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", FakeCredential)
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", fake_url)
+    monkeypatch.delenv("AZURE_OPENAI_API_KEY", raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env with a key to find here
+    data = tmp_path / "rows.jsonl"
+    data.write_text(json.dumps(ROWS[0]) + "\n", encoding="utf-8")
+    before = len(fake.state.requests)
+
+    code = main(["dry-run", "--data", str(data), "--tool-url", f"{url}/tool/search_catalog",
+                 "--grader-url", f"{url}/score", "--model", "keyless-deploy", "--json"])
+
+    assert code == 0 and json.loads(capsys.readouterr().out)["summary"]["mean_reward"] == 1.0
+    assert {r["headers"]["authorization"] for r in fake.state.requests[before:]} == {"Bearer entra-token-1"}
+
+
+def test_the_sft_notebook_retests_the_deployment_keyless(fake_model, real_app, tmp_path, monkeypatch):
+    """On Azure, the SFT notebook's retest plays the fine-tuned deployment, signed in like the rest of the
+    notebook: without AZURE_OPENAI_API_KEY, with Entra ID (a fake in DefaultAzureCredential's place)."""
+    import azure.identity
+
+    from rftkit.notebook import NotebookSession
+    from rftkit.sft.notebook import SFT_DEPLOYMENT_ENV, retest
+
+    fake, fake_url = fake_model
+    _, url = real_app
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", FakeCredential)
+    monkeypatch.setenv(SFT_DEPLOYMENT_ENV, "my-sft-deploy")
+    rows = tmp_path / "valid.jsonl"
+    rows.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    settings = ToolkitSettings(azure_openai_endpoint=fake_url, azure_openai_api_key=None, valid_file=rows)
+    session = NotebookSession(settings, None, url, False, tmp_path)
+    before = len(fake.state.requests)
+
+    path, said = asyncio.run(retest(session, job=None))
+
+    assert said == "Retested the fine-tuned deployment my-sft-deploy on the same rows."
+    assert [json.loads(line)["reward"] for line in path.read_text(encoding="utf-8").splitlines()] == [1.0, 1.0]
+    sent = fake.state.requests[before:]
+    assert {r["body"]["model"] for r in sent} == {"my-sft-deploy"}
+    assert {r["headers"]["authorization"] for r in sent} == {"Bearer entra-token-1"}
