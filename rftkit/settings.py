@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -253,13 +253,16 @@ def make_async_client(settings: ToolkitSettings, *, credential: Any = None, **cl
 
     require_openai_version()
     key = _api_key(settings, credential)
-    if callable(key):
-        sync_provider = key
+    return AsyncOpenAI(base_url=settings.openai_base_url, api_key=_off_the_loop(key) if callable(key) else key,
+                       **client_options)
 
-        async def key() -> str:
-            return await asyncio.to_thread(sync_provider)
 
-    return AsyncOpenAI(base_url=settings.openai_base_url, api_key=key, **client_options)
+def _off_the_loop(provider: Callable[[], str]) -> Callable[[], Awaitable[str]]:
+    """The async token provider AsyncOpenAI calls: the sync one, in a worker thread."""
+    async def token() -> str:
+        return await asyncio.to_thread(provider)
+
+    return token
 
 
 def _api_key(settings: ToolkitSettings, credential: Any) -> str | Callable[[], str]:

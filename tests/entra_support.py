@@ -29,3 +29,10 @@ def refuse_default_credential(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("DefaultAzureCredential was built in a test")
 
     monkeypatch.setattr(azure.identity, "DefaultAzureCredential", refuse)
+
+
+def fake_default_credential(monkeypatch: pytest.MonkeyPatch, fake: type = FakeCredential) -> None:
+    """Put `fake` where DefaultAzureCredential is, for code that builds its own (the CLI, the notebooks)."""
+    import azure.identity
+
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", fake)

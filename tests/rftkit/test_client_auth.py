@@ -12,7 +12,7 @@ from rftkit import settings as settings_module
 from rftkit.settings import ENTRA_SCOPE, ToolkitSettings, make_client
 from rftkit.standin.app import create_standin_app
 from rftkit.util.servers import BackgroundServer
-from tests.entra_support import FakeCredential, refuse_default_credential
+from tests.entra_support import FakeCredential, fake_default_credential, refuse_default_credential
 from tests.standin_support import FAST, Recorder
 
 
@@ -68,9 +68,7 @@ def test_the_keyless_client_builds_default_credential_lazily_and_says_how_it_sig
             super().__init__()
             built.append(self)
 
-    import azure.identity
-
-    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", Recording)
+    fake_default_credential(monkeypatch, Recording)
     azure_settings = ToolkitSettings(azure_openai_endpoint="https://res.openai.azure.com")
     make_client(azure_settings)
     assert len(built) == 1 and built[0].scopes == []  # built, never asked for a token without a request

@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from rftkit.__main__ import main
 from rftkit.rollouts import ModelPolicy, responses_tools, run_rollouts
 from rftkit.settings import ToolkitSettings, make_async_client
-from tests.entra_support import FakeCredential, refuse_default_credential
+from tests.entra_support import FakeCredential, fake_default_credential, refuse_default_credential
 from tests.rollouts_support import TOOLS, endpoint_grader, make_row, tool_entry
 from tests.support import make_app, serve
 
@@ -176,11 +176,9 @@ def test_keyless_the_model_policy_sends_an_entra_id_bearer_token(fake_model, rea
 def test_the_cli_runs_the_model_policy_keyless(fake_model, real_app, tmp_path, monkeypatch, capsys):
     """Without AZURE_OPENAI_API_KEY, `dry-run --policy model` signs in like the notebook: DefaultAzureCredential
     (here a fake in its place)."""
-    import azure.identity
-
     fake, fake_url = fake_model
     _, url = real_app
-    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", FakeCredential)
+    fake_default_credential(monkeypatch)
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", fake_url)
     monkeypatch.delenv("AZURE_OPENAI_API_KEY", raising=False)
     monkeypatch.chdir(tmp_path)  # no .env with a key to find here
@@ -198,14 +196,12 @@ def test_the_cli_runs_the_model_policy_keyless(fake_model, real_app, tmp_path, m
 def test_the_sft_notebook_retests_the_deployment_keyless(fake_model, real_app, tmp_path, monkeypatch):
     """On Azure, the SFT notebook's retest plays the fine-tuned deployment, signed in like the rest of the
     notebook: without AZURE_OPENAI_API_KEY, with Entra ID (a fake in DefaultAzureCredential's place)."""
-    import azure.identity
-
     from rftkit.notebook import NotebookSession
     from rftkit.sft.notebook import SFT_DEPLOYMENT_ENV, retest
 
     fake, fake_url = fake_model
     _, url = real_app
-    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", FakeCredential)
+    fake_default_credential(monkeypatch)
     monkeypatch.setenv(SFT_DEPLOYMENT_ENV, "my-sft-deploy")
     rows = tmp_path / "valid.jsonl"
     rows.write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
