@@ -132,9 +132,9 @@ def spawn_uvicorn(app: str, app_dir: Path, *, env: Mapping[str, str], extra_args
         cmd = [sys.executable, "-m", "rftkit.util.uvicorn_fd", app, "--app-dir", str(app_dir), "--fd",
                str(sock.fileno()), *extra_args]
         # The launcher is run as a module: from the folder holding the rftkit package unless told otherwise.
-        process = subprocess.Popen(cmd, env=dict(env), cwd=cwd or Path(__file__).resolve().parents[2], stdout=output,
-                                   stderr=subprocess.STDOUT,
-                                   pass_fds=[sock.fileno()], preexec_fn=preexec_fn)
+        process = subprocess.Popen(cmd, env=dict(env), cwd=cwd or Path(__file__).resolve().parents[2],
+                                   stdout=output, stderr=subprocess.STDOUT, pass_fds=[sock.fileno()],
+                                   preexec_fn=preexec_fn)
     finally:
         sock.close()  # the child holds its own copy: when it exits, the port closes
     return process, url
